@@ -1,0 +1,20 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/client/client';
+import { requireDatabaseUrl } from './database-url';
+
+export * from '../generated/client/client';
+export { requireDatabaseUrl } from './database-url';
+
+export type Db = PrismaClient;
+
+export function createDb(databaseUrl: string = requireDatabaseUrl()): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+}
+
+let shared: PrismaClient | undefined;
+
+/** One client per process, created on first use so importing this module never needs a database. */
+export function db(): PrismaClient {
+  shared ??= createDb();
+  return shared;
+}
