@@ -19,17 +19,6 @@ export function applyMigrations(databaseUrl: string = requireDatabaseUrl()): voi
   }
 }
 
-export function generateClient(): void {
-  const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], {
-    cwd: prismaDir,
-    env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://unused@127.0.0.1/unused', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    throw new Error(`prisma generate failed:\n${result.stdout}\n${result.stderr}`);
-  }
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   applyMigrations();
   console.log('migrations applied');

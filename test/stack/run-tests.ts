@@ -1,0 +1,67 @@
+// Starts a throw-away PostgreSQL database (embedded, or on the DATABASE_URL server) and a headless
+// Temporal dev server, runs every test file with node's test runner against them, then tears down.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { applyMigrations } from '@chipgate/db/migrate';
+import { repoRoot } from './paths';
+import { freePort } from './ports';
+import { dropDatabase, ensureDatabase, startPostgres } from './postgres';
+import { startTemporal } from './temporal';
+
+const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+
+function testFiles(filters: string[]): string[] {
+  const files: string[] = [];
+  for (const dir of ['unit', 'integration', 'e2e']) {
+    const full = path.join(repoRoot, 'test', dir);
+    if (!fs.existsSync(full)) continue;
+    for (const name of fs.readdirSync(full).sort()) {
+      if (name.endsWith('.test.ts')) files.push(path.join(full, name));
+    }
+  }
+  return filters.length ? files.filter((f) => filters.some((filter) => f.includes(filter))) : files;
+}
+
+async function main(): Promise<number> {
+  const files = testFiles(process.argv.slice(2));
+  if (files.length === 0) throw new Error(`no test files match ${process.argv.slice(2).join(' ')}`);
+
+  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chipgate-test-pg-'));
+  fs.chmodSync(pgDir, 0o777);
+  const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL, dataDir: path.join(pgDir, 'data'), port: await freePort() });
+  const database = `chipgate_test_${process.pid}`;
+  const temporalPort = await freePort();
+  const temporal = await startTemporal({ address: process.env.TEMPORAL_ADDRESS, port: temporalPort, log: console.log });
+  try {
+    const databaseUrl = await ensureDatabase(postgres.serverUrl, database);
+    applyMigrations(databaseUrl);
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        CHIPGATE_TEST_PG_SERVER_URL: postgres.serverUrl,
+        TEMPORAL_ADDRESS: temporal.address,
+        CHIPGATE_SECRET_KEY: TEST_SECRET_KEY,
+        CHIPGATE_TEST_ARTIFACTS: path.join(repoRoot, 'test-artifacts'),
+      },
+    });
+    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  } finally {
+    await temporal.stop();
+    if (!postgres.embedded) await dropDatabase(postgres.serverUrl, database).catch(() => {});
+    await postgres.stop();
+    fs.rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

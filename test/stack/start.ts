@@ -1,0 +1,163 @@
+// The one-command embedded stack behind `npm start`: PostgreSQL, Temporal with its Web UI, the
+// Smartproxy stand-in, migrations and demo data, the worker and the web app. Ctrl-C stops it all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createDb } from '@chipgate/db';
+import { applyMigrations } from '@chipgate/db/migrate';
+import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
+import { startSmartproxyStandIn } from '../standins/smartproxy';
+import { DEMO_LOGINS, seedDemoData } from './demo-seed';
+import { loadLocalEnv, localEnvFile } from './local-env';
+import { repoRoot, stateDir } from './paths';
+import { isPortOpen, waitForPort } from './ports';
+import { ensureDatabase, startPostgres } from './postgres';
+import { startTemporal, stopChild } from './temporal';
+
+const env = process.env;
+const port = (name: string, fallback: number) => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a port number (1–65535), got "${env[name]}"`);
+  return value;
+};
+const ports = {
+  web: port('CHIPGATE_WEB_PORT', 3000),
+  postgres: port('CHIPGATE_PG_PORT', 5433),
+  temporal: port('CHIPGATE_TEMPORAL_PORT', 7233),
+  temporalUi: port('CHIPGATE_TEMPORAL_UI_PORT', 8233),
+  standInProxy: port('STANDIN_PROXY_PORT', 18080),
+  standInApi: port('STANDIN_API_PORT', 18081),
+  standInEcho: port('STANDIN_ECHO_PORT', 18082),
+};
+
+const step = (message: string) => console.log(`▸ ${message}`);
+const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nStopping Chipgate…');
+    for (const { name, stop } of stops.reverse()) {
+      await stop().catch((err: unknown) => console.error(`  could not stop ${name}: ${String(err)}`));
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+async function requireFreePort(portNumber: number, what: string, variable: string) {
+  if (await isPortOpen(portNumber)) {
+    throw new Error(`port ${portNumber} (${what}) is already in use; stop what holds it or set ${variable} to another port`);
+  }
+}
+
+function startChild(name: string, command: string, args: string[], cwd: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
+  // Own process group so a terminal's Ctrl-C reaches it only through our orderly shutdown.
+  const child = spawn(command, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => `  [${name}] ${line}\n`)
+      .join('');
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`✖ ${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
+      void shutdown(1);
+    }
+  });
+  stops.push({ name, stop: () => stopChild(child) });
+  return child;
+}
+
+async function main() {
+  const local = loadLocalEnv();
+  const secretKey = env.CHIPGATE_SECRET_KEY ?? local.CHIPGATE_SECRET_KEY!;
+
+  step(env.DATABASE_URL ? 'PostgreSQL: using DATABASE_URL' : `PostgreSQL: embedded, data in ${path.relative(repoRoot, stateDir)}/postgres`);
+  if (!env.DATABASE_URL) await requireFreePort(ports.postgres, 'embedded PostgreSQL', 'CHIPGATE_PG_PORT');
+  const postgres = await startPostgres({ databaseUrl: env.DATABASE_URL, dataDir: path.join(stateDir, 'postgres'), port: ports.postgres });
+  stops.push({ name: 'PostgreSQL', stop: postgres.stop });
+  const databaseUrl = env.DATABASE_URL ?? (await ensureDatabase(postgres.serverUrl, 'chipgate'));
+
+  step('Applying migrations');
+  applyMigrations(databaseUrl);
+
+  step(env.TEMPORAL_ADDRESS ? `Temporal: using ${env.TEMPORAL_ADDRESS}` : 'Temporal: dev server with Web UI');
+  if (!env.TEMPORAL_ADDRESS) {
+    await requireFreePort(ports.temporal, 'Temporal frontend', 'CHIPGATE_TEMPORAL_PORT');
+    await requireFreePort(ports.temporalUi, 'Temporal Web UI', 'CHIPGATE_TEMPORAL_UI_PORT');
+  }
+  const temporal = await startTemporal({
+    address: env.TEMPORAL_ADDRESS,
+    dbFile: path.join(stateDir, 'temporal.sqlite'),
+    port: ports.temporal,
+    uiPort: ports.temporalUi,
+    log: step,
+  });
+  stops.push({ name: 'Temporal', stop: temporal.stop });
+
+  step('Smartproxy stand-in on loopback (demo provider)');
+  const standIn = await startSmartproxyStandIn({
+    username: 'chipgate-demo',
+    password: local.STANDIN_PASSWORD!,
+    apiKey: local.STANDIN_API_KEY!,
+    ports: { proxy: ports.standInProxy, api: ports.standInApi, echo: ports.standInEcho },
+  });
+  stops.push({ name: 'Smartproxy stand-in', stop: () => standIn.close() });
+
+  step('Seeding demo data');
+  const cipher = loadCredentialCipher({ CHIPGATE_SECRET_KEY: secretKey });
+  const db = createDb(databaseUrl);
+  await seedDemoData(db, cipher, {
+    proxyHost: standIn.proxyHost,
+    proxyPort: standIn.proxyPort,
+    apiBaseUrl: standIn.apiBaseUrl,
+    username: 'chipgate-demo',
+    password: local.STANDIN_PASSWORD!,
+    apiKey: local.STANDIN_API_KEY!,
+  });
+  await db.$disconnect();
+
+  const appEnv: NodeJS.ProcessEnv = {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_UI_URL: temporal.uiUrl ?? env.TEMPORAL_UI_URL,
+    CHIPGATE_SECRET_KEY: secretKey,
+    CHIPGATE_IP_ECHO_URL: env.CHIPGATE_IP_ECHO_URL ?? standIn.echoUrl,
+  };
+  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  step('Starting the worker');
+  startChild('worker', tsx, [path.join(repoRoot, 'worker', 'src', 'main.ts')], repoRoot, appEnv);
+
+  step('Starting the web app');
+  await requireFreePort(ports.web, 'web app', 'CHIPGATE_WEB_PORT');
+  const next = path.join(repoRoot, 'node_modules', '.bin', 'next');
+  startChild('web', next, ['dev', '--port', String(ports.web), '--hostname', '127.0.0.1'], path.join(repoRoot, 'web'), appEnv);
+  await waitForPort(ports.web, 'web app', 120_000);
+
+  const width = Math.max(...DEMO_LOGINS.map((l) => l.email.length));
+  console.log(`
+Chipgate is up.
+  Web app       http://127.0.0.1:${ports.web}
+  Temporal UI   ${temporal.uiUrl ?? '(external cluster: see your Temporal UI)'}
+  Database      ${env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL on 127.0.0.1:${ports.postgres}`}
+  Stand-in      Smartproxy proxy ${standIn.proxyUrl}, API ${standIn.apiBaseUrl}, IP echo ${standIn.echoUrl}
+  Secrets       ${path.relative(repoRoot, localEnvFile)} (generated once, git-ignored)
+
+Demo logins:
+${DEMO_LOGINS.map((l) => `  ${l.email.padEnd(width)}  ${l.password}  (${l.role === 'ADMIN' ? 'admin' : `${l.plan.toLowerCase()} plan`})`).join('\n')}
+
+Ctrl-C stops everything; the next \`npm start\` keeps the data.
+`);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`\n✖ ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+});

@@ -1,0 +1,60 @@
+/**
+ * Smartproxy STAND-IN (test double, loopback only) — "what is my IP" echo and traffic target.
+ *
+ *   GET  /json       {"ip":"<peer address>"}
+ *   GET  /           <peer address> as text/plain
+ *   GET  /bytes/<n>  n bytes of body (n ≤ 50 MiB), for pulling a known payload through the proxy
+ *   POST /sink       reads the body, answers {"received":<n>}, for pushing a known payload
+ *
+ * Behind the stand-in proxy the peer address is the exit address the proxy bound its socket to.
+ */
+import http from 'node:http';
+import { plainAddress } from './addresses';
+import { sendJson, sendText } from './http-util';
+
+const MAX_BYTES = 50 * 1024 * 1024;
+const CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+export function createEchoServer(): http.Server {
+  return http.createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://echo').pathname;
+    const peer = plainAddress(request.socket.remoteAddress);
+    if (request.method === 'GET' && path === '/json') return sendJson(response, 200, { ip: peer });
+    if (request.method === 'GET' && path === '/') return sendText(response, 200, peer);
+    const bytes = /^\/bytes\/(\d+)$/.exec(path);
+    if (request.method === 'GET' && bytes) return sendBytes(response, Number(bytes[1]));
+    if (request.method === 'POST' && path === '/sink') return sink(request, response);
+    request.resume();
+    sendJson(response, 404, { message: 'Not found' });
+  });
+}
+
+function sendBytes(response: http.ServerResponse, count: number): void {
+  if (!Number.isSafeInteger(count) || count > MAX_BYTES) {
+    sendJson(response, 400, { message: `Invalid parameter: n must be at most ${MAX_BYTES}` });
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': count });
+  let left = count;
+  // Honour backpressure so a 50 MiB body through a slow tunnel does not sit in memory.
+  const pump = (): void => {
+    while (left > 0) {
+      const chunk = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left);
+      left -= chunk.length;
+      if (!response.write(chunk)) {
+        response.once('drain', pump);
+        return;
+      }
+    }
+    response.end();
+  };
+  pump();
+}
+
+function sink(request: http.IncomingMessage, response: http.ServerResponse): void {
+  let received = 0;
+  request.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  request.on('end', () => sendJson(response, 200, { received }));
+}
