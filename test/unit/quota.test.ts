@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BYTES_PER_GB, gbToBytes } from '@chipgate/workflows/rules/bytes';
-import { isOverQuota, monthlyAllowanceBytes, quotaThresholdsCrossed } from '@chipgate/workflows/rules/quota';
+import { isOverQuota, monthlyAllowanceBytes, quotaThresholdsReached } from '@chipgate/workflows/rules/quota';
 
 describe('monthlyAllowanceBytes', () => {
   it('is the plan limit plus the month’s top-ups', () => {
@@ -17,44 +17,44 @@ describe('monthlyAllowanceBytes', () => {
   });
 });
 
-describe('quotaThresholdsCrossed', () => {
+describe('quotaThresholdsReached', () => {
   const allowance = 1000n;
 
   it('reports nothing below 80%', () => {
-    assert.deepEqual(quotaThresholdsCrossed(0n, 0n, allowance), []);
-    assert.deepEqual(quotaThresholdsCrossed(0n, 799n, allowance), []);
+    assert.deepEqual(quotaThresholdsReached(0n, allowance), []);
+    assert.deepEqual(quotaThresholdsReached(799n, allowance), []);
   });
 
   it('reports 80% from exactly 80% on, and both from exactly 100% on', () => {
-    assert.deepEqual(quotaThresholdsCrossed(0n, 800n, allowance), ['PERCENT_80']);
-    assert.deepEqual(quotaThresholdsCrossed(800n, 999n, allowance), ['PERCENT_80']);
-    assert.deepEqual(quotaThresholdsCrossed(999n, 1000n, allowance), ['PERCENT_80', 'PERCENT_100']);
-    assert.deepEqual(quotaThresholdsCrossed(0n, 5000n, allowance), ['PERCENT_80', 'PERCENT_100']);
+    assert.deepEqual(quotaThresholdsReached(800n, allowance), ['PERCENT_80']);
+    assert.deepEqual(quotaThresholdsReached(999n, allowance), ['PERCENT_80']);
+    assert.deepEqual(quotaThresholdsReached(1000n, allowance), ['PERCENT_80', 'PERCENT_100']);
+    assert.deepEqual(quotaThresholdsReached(5000n, allowance), ['PERCENT_80', 'PERCENT_100']);
   });
 
   it('uses exact integer math at the boundary of an allowance that is not a multiple of 5', () => {
     // 80% of 0.1 GB = 85899345.92 bytes
     const free = gbToBytes('0.1');
-    assert.deepEqual(quotaThresholdsCrossed(0n, 85_899_345n, free), []);
-    assert.deepEqual(quotaThresholdsCrossed(0n, 85_899_346n, free), ['PERCENT_80']);
+    assert.deepEqual(quotaThresholdsReached(85_899_345n, free), []);
+    assert.deepEqual(quotaThresholdsReached(85_899_346n, free), ['PERCENT_80']);
   });
 
   it('says where usage stands even if it was already there, so a missed alert is sent later', () => {
-    assert.deepEqual(quotaThresholdsCrossed(900n, 900n, allowance), ['PERCENT_80']);
+    assert.deepEqual(quotaThresholdsReached(900n, allowance), ['PERCENT_80']);
   });
 
   it('reports a threshold passed because the allowance was lowered, with no new usage', () => {
-    assert.deepEqual(quotaThresholdsCrossed(600n, 600n, 500n), ['PERCENT_80', 'PERCENT_100']);
+    assert.deepEqual(quotaThresholdsReached(600n, 500n), ['PERCENT_80', 'PERCENT_100']);
   });
 
   it('treats any use of a zero allowance as 100%, and no use as nothing', () => {
-    assert.deepEqual(quotaThresholdsCrossed(0n, 0n, 0n), []);
-    assert.deepEqual(quotaThresholdsCrossed(0n, 1n, 0n), ['PERCENT_80', 'PERCENT_100']);
+    assert.deepEqual(quotaThresholdsReached(0n, 0n), []);
+    assert.deepEqual(quotaThresholdsReached(1n, 0n), ['PERCENT_80', 'PERCENT_100']);
   });
 
   it('refuses negative or non-bigint amounts, naming them', () => {
-    assert.throws(() => quotaThresholdsCrossed(0n, -1n, 1n), /usedBytes must be a non-negative bigint/);
-    assert.throws(() => quotaThresholdsCrossed(0n, 1n, 1 as unknown as bigint), /allowanceBytes must be a non-negative bigint, got number 1/);
+    assert.throws(() => quotaThresholdsReached(-1n, 1n), /usedBytes must be a non-negative bigint/);
+    assert.throws(() => quotaThresholdsReached(1n, 1 as unknown as bigint), /allowanceBytes must be a non-negative bigint, got number 1/);
   });
 });
 

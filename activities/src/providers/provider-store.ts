@@ -27,7 +27,7 @@ export const providerPublicFields = {
  * before any write, so bad input changes nothing.
  */
 export async function saveProvider(db: Db, cipher: CredentialCipher, input: unknown, existingId?: string) {
-  const provider = parseProviderInput(input);
+  const provider = existingId ? parseProviderInput(input, 'update') : parseProviderInput(input, 'create');
   const { password, apiKey, ...plain } = provider;
   const data = {
     ...plain,
@@ -38,6 +38,5 @@ export async function saveProvider(db: Db, cipher: CredentialCipher, input: unkn
   if (existingId) {
     return db.proxyProvider.update({ where: { id: existingId }, data, select: providerPublicFields });
   }
-  if (!password) throw new Error('password: required when creating a provider');
-  return db.proxyProvider.create({ data: { ...data, passwordEncrypted: cipher.encrypt(password) }, select: providerPublicFields });
+  return db.proxyProvider.create({ data: { ...data, passwordEncrypted: cipher.encrypt(password!) }, select: providerPublicFields });
 }

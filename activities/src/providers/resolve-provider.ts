@@ -1,6 +1,7 @@
 import type { Db } from '@chipgate/db';
 import type { CredentialCipher } from '../secrets/credential-cipher';
 import type { ResolvedProvider } from './proxy-endpoint';
+import { NotFoundError } from '../errors';
 
 /**
  * Loads a provider with its credentials decrypted. Only activities call this, right where a
@@ -8,7 +9,7 @@ import type { ResolvedProvider } from './proxy-endpoint';
  */
 export async function loadResolvedProvider(db: Db, cipher: CredentialCipher, providerId: string) {
   const provider = await db.proxyProvider.findUnique({ where: { id: providerId } });
-  if (!provider) throw new Error(`provider ${providerId} does not exist`);
+  if (!provider) throw new NotFoundError(`provider ${providerId} does not exist`);
   const resolved: ResolvedProvider & { apiBaseUrl: string | null; apiKey: string | null } = {
     name: provider.name,
     server: provider.server,

@@ -19,22 +19,14 @@ export function monthlyAllowanceBytes(planGbLimit: string, topUpCreditBytes: rea
 }
 
 /**
- * The thresholds usage is at or past now. The answer depends only on where usage stands, not on how
- * it got there: a lowered allowance can put a user past 100% without any new traffic, and the unique
- * quota_alerts row makes a repeated answer harmless. `_previousUsedBytes` stays in the signature
- * because callers are written against (previous, used, allowance); dropping it would silently shift
- * their arguments.
+ * The thresholds usage is at or past now. It depends only on where usage stands, not on how it got
+ * there: a lowered allowance can put a user past 100% without new traffic, and the unique
+ * quota_alerts row makes a repeated answer harmless.
  */
-export function quotaThresholdsCrossed(
-  _previousUsedBytes: bigint,
-  usedBytes: bigint,
-  allowanceBytes: bigint,
-): QuotaThreshold[] {
+export function quotaThresholdsReached(usedBytes: bigint, allowanceBytes: bigint): QuotaThreshold[] {
   assertBytes(usedBytes, 'usedBytes');
   assertBytes(allowanceBytes, 'allowanceBytes');
-  return THRESHOLD_PERCENT.filter(([, percent]) => reaches(usedBytes, allowanceBytes, percent)).map(
-    ([threshold]) => threshold,
-  );
+  return THRESHOLD_PERCENT.filter(([, percent]) => reaches(usedBytes, allowanceBytes, percent)).map(([threshold]) => threshold);
 }
 
 /** Over quota means the whole allowance is used: the chip is paused once it reaches 100%. */

@@ -1,0 +1,40 @@
+import type { ChipStatus, Db } from '@chipgate/db';
+import type { QuotaThreshold } from '@chipgate/workflows/rules/quota';
+import { recordChipStatus } from './chip-records';
+import { assignProxy, releaseAssignment } from './proxy-assignment';
+import { quotaStanding } from './quota-check';
+import { meterChipUsage, type MeterPeriod } from './usage-metering';
+
+export interface QuotaAlertInput {
+  userId: string;
+  month: string;
+  threshold: QuotaThreshold;
+  bytesUsed: string;
+  bytesAllowed: string;
+}
+
+export interface ChipActivityDeps {
+  db: Db;
+  deliverQuotaAlert(alert: { userId: string; month: string; threshold: QuotaThreshold; bytesUsed: bigint; bytesAllowed: bigint }): Promise<unknown>;
+}
+
+/** Database side of a chip's lifecycle; any worker can run these. Arguments and results carry ids, never secrets. */
+export function createChipActivities({ db, deliverQuotaAlert }: ChipActivityDeps) {
+  return {
+    assignProxy: (input: { chipId: string; reason: string; avoidProxyId?: string }) => assignProxy(db, input.chipId, input.reason, input.avoidProxyId),
+    releaseAssignment: (input: { chipId: string; reason: string }) => releaseAssignment(db, input.chipId, input.reason),
+    recordChipStatus: (input: { chipId: string; status: ChipStatus; reason?: string; lastError?: string | null }) =>
+      recordChipStatus(db, input.chipId, input.status, { reason: input.reason, lastError: input.lastError }),
+    meterChipUsage: (period: MeterPeriod) => meterChipUsage(db, period),
+    quotaStanding: (input: { userId: string; month: string }) => quotaStanding(db, input.userId, input.month),
+    async deliverQuotaAlert(alert: QuotaAlertInput): Promise<void> {
+      await deliverQuotaAlert({ ...alert, bytesUsed: BigInt(alert.bytesUsed), bytesAllowed: BigInt(alert.bytesAllowed) });
+    },
+    async listLiveChipIds(input: { userId: string }): Promise<string[]> {
+      const chips = await db.chip.findMany({ where: { ownerId: input.userId, deletedAt: null }, select: { id: true } });
+      return chips.map((c) => c.id);
+    },
+  };
+}
+
+export type ChipActivities = ReturnType<typeof createChipActivities>;

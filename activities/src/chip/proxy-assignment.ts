@@ -1,0 +1,45 @@
+import type { Db } from '@chipgate/db';
+import { pickProxy } from '@chipgate/workflows/rules/proxy-selection';
+import { sessionIdForChip } from '@chipgate/workflows/rules/session-naming';
+import { NotFoundError } from '../errors';
+
+export interface ChipAssignment {
+  assignmentId: string;
+  proxyId: string;
+  sessionId: string;
+}
+
+/**
+ * Gives the chip a proxy of its region with a new sticky session. Any live assignment is released
+ * first, in the same transaction, so a chip never holds two and never holds none halfway.
+ * Returns null when no healthy active proxy exists: the workflow waits and asks again.
+ */
+export async function assignProxy(db: Db, chipId: string, reason: string, avoidProxyId?: string): Promise<ChipAssignment | null> {
+  const chip = await db.chip.findUnique({ where: { id: chipId }, select: { region: true, deletedAt: true } });
+  if (!chip) throw new NotFoundError(`chip ${chipId} does not exist`);
+  if (chip.deletedAt) throw new NotFoundError(`chip ${chipId} was deleted`);
+  const proxies = await db.proxy.findMany({
+    where: { region: chip.region, isActive: true, provider: { isActive: true } },
+    select: { id: true, healthScore: true, _count: { select: { assignments: { where: { releasedAt: null } } } } },
+  });
+  const candidates = proxies.map((p) => ({ id: p.id, healthScore: p.healthScore, liveChips: p._count.assignments }));
+  const proxy = pickProxy(candidates, avoidProxyId) ?? pickProxy(candidates);
+  if (!proxy) return null;
+  return db.$transaction(async (tx) => {
+    const released = await tx.chipProxyAssignment.updateMany({ where: { chipId, releasedAt: null }, data: { releasedAt: new Date() } });
+    const generation = await tx.chipProxyAssignment.count({ where: { chipId } });
+    const sessionId = sessionIdForChip(chipId, generation);
+    const assignment = await tx.chipProxyAssignment.create({ data: { chipId, proxyId: proxy.id, sessionId, reason } });
+    await tx.chipEvent.create({
+      data: { chipId, type: released.count > 0 ? 'proxy_reassigned' : 'proxy_assigned', detail: { proxyId: proxy.id, sessionId, reason } },
+    });
+    return { assignmentId: assignment.id, proxyId: proxy.id, sessionId };
+  });
+}
+
+/** Ends the chip's live assignment; releasing a chip that holds none is harmless. */
+export async function releaseAssignment(db: Db, chipId: string, reason: string): Promise<{ released: boolean }> {
+  const result = await db.chipProxyAssignment.updateMany({ where: { chipId, releasedAt: null }, data: { releasedAt: new Date() } });
+  if (result.count > 0) await db.chipEvent.create({ data: { chipId, type: 'proxy_released', detail: { reason } } });
+  return { released: result.count > 0 };
+}
