@@ -74,6 +74,7 @@ describe('provider client against the Smartproxy stand-in', () => {
     await exitIp('usage1');
     const usage = await accountUsage(provider, { from, to: new Date(Date.now() + 60_000) });
     assert.ok(usage.bytesTotal > 0n);
+    assert.ok(usage.bytesSent !== null && usage.bytesReceived !== null, 'the stand-in reports the split, as Smartproxy does');
     assert.equal(usage.bytesTotal, usage.bytesSent + usage.bytesReceived);
   });
 });

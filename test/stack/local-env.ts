@@ -10,6 +10,8 @@ const GENERATED: Record<string, () => string> = {
   CHIPGATE_SECRET_KEY: () => randomBytes(32).toString('base64'),
   STANDIN_PASSWORD: () => randomBytes(12).toString('base64url'),
   STANDIN_API_KEY: () => randomBytes(16).toString('hex'),
+  STRIPE_SECRET_KEY: () => `sk_test_${randomBytes(24).toString('hex')}`,
+  STRIPE_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('hex')}`,
 };
 
 function parse(text: string): Record<string, string> {

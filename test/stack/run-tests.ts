@@ -47,6 +47,10 @@ async function main(): Promise<number> {
         TEMPORAL_ADDRESS: temporal.address,
         CHIPGATE_SECRET_KEY: TEST_SECRET_KEY,
         CHIPGATE_TEST_ARTIFACTS: path.join(repoRoot, 'test-artifacts'),
+        // Workers need a payment provider configured to start; tests that buy top-ups run their own Stripe stand-in.
+        STRIPE_SECRET_KEY: 'sk_test_unused_by_default',
+        STRIPE_API_BASE: 'http://127.0.0.1:9',
+        CHIPGATE_APP_URL: 'http://127.0.0.1:3000',
       },
     });
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));

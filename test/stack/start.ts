@@ -5,7 +5,9 @@ import path from 'node:path';
 import { createDb } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
 import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
+import { startStripeStandIn } from '../standins/payments/stripe-standin';
 import { startSmartproxyStandIn } from '../standins/smartproxy';
+import { startWhatsAppChatStandIn } from '../standins/whatsapp';
 import { DEMO_LOGINS, seedDemoData } from './demo-seed';
 import { loadLocalEnv, localEnvFile } from './local-env';
 import { repoRoot, stateDir } from './paths';
@@ -27,6 +29,7 @@ const ports = {
   standInProxy: port('STANDIN_PROXY_PORT', 18080),
   standInApi: port('STANDIN_API_PORT', 18081),
   standInEcho: port('STANDIN_ECHO_PORT', 18082),
+  stripeStandIn: port('STRIPE_STANDIN_PORT', 18083),
 };
 
 const step = (message: string) => console.log(`▸ ${message}`);
@@ -110,6 +113,21 @@ async function main() {
   });
   stops.push({ name: 'Smartproxy stand-in', stop: () => standIn.close() });
 
+  step('Stripe stand-in on loopback (demo payment provider)');
+  const stripe = await startStripeStandIn({
+    secretKey: local.STRIPE_SECRET_KEY!,
+    webhookSecret: local.STRIPE_WEBHOOK_SECRET!,
+    webhookUrl: `http://127.0.0.1:${ports.web}/api/payments/webhook`,
+    port: ports.stripeStandIn,
+  });
+  stops.push({ name: 'Stripe stand-in', stop: () => stripe.close() });
+
+  step('WhatsApp stand-in on loopback (chips connect to it instead of WhatsApp)');
+  // It cannot complete WhatsApp's handshake, so demo chips cycle through connecting and closed, but
+  // their sockets really go through the gateway and the stand-in provider, and their bytes are metered.
+  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppChatStandIn({ reply: { kind: 'hold', sendBytes: 4096 } });
+  if (whatsapp) stops.push({ name: 'WhatsApp stand-in', stop: () => whatsapp.close() });
+
   step('Seeding demo data');
   const cipher = loadCredentialCipher({ CHIPGATE_SECRET_KEY: secretKey });
   const db = createDb(databaseUrl);
@@ -130,6 +148,11 @@ async function main() {
     TEMPORAL_UI_URL: temporal.uiUrl ?? env.TEMPORAL_UI_URL,
     CHIPGATE_SECRET_KEY: secretKey,
     CHIPGATE_IP_ECHO_URL: env.CHIPGATE_IP_ECHO_URL ?? standIn.echoUrl,
+    CHIPGATE_WA_WEBSOCKET_URL: env.CHIPGATE_WA_WEBSOCKET_URL ?? whatsapp?.url,
+    CHIPGATE_APP_URL: env.CHIPGATE_APP_URL ?? `http://127.0.0.1:${ports.web}`,
+    STRIPE_API_BASE: env.STRIPE_API_BASE ?? stripe.apiBase,
+    STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? local.STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? local.STRIPE_WEBHOOK_SECRET,
   };
   const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
   step('Starting the worker');
@@ -147,7 +170,8 @@ Chipgate is up.
   Web app       http://127.0.0.1:${ports.web}
   Temporal UI   ${temporal.uiUrl ?? '(external cluster: see your Temporal UI)'}
   Database      ${env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL on 127.0.0.1:${ports.postgres}`}
-  Stand-in      Smartproxy proxy ${standIn.proxyUrl}, API ${standIn.apiBaseUrl}, IP echo ${standIn.echoUrl}
+  Stand-ins     Smartproxy proxy ${standIn.proxyUrl}, API ${standIn.apiBaseUrl}, IP echo ${standIn.echoUrl}
+                Stripe API and checkout ${stripe.apiBase}
   Secrets       ${path.relative(repoRoot, localEnvFile)} (generated once, git-ignored)
 
 Demo logins:

@@ -1,11 +1,19 @@
 import type { ReactNode } from 'react';
+import type { Metadata } from 'next';
+import { Providers } from '@/trpc/client';
+import './globals.css';
 
-export const metadata = { title: 'Chipgate', description: 'Residential proxies for WhatsApp chips' };
+export const metadata: Metadata = {
+  title: { default: 'Chipgate', template: '%s · Chipgate' },
+  description: 'Residential proxies for WhatsApp chips, metered to the byte',
+};
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body style={{ fontFamily: 'system-ui, sans-serif', margin: 0 }}>{children}</body>
+      <body>
+        <Providers>{children}</Providers>
+      </body>
     </html>
   );
 }

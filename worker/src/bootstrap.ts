@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 
@@ -21,35 +22,49 @@ const quietBundlerLogger = {
 };
 
 export interface ChipgateWorker {
-  worker: Worker;
-  /** Runs until shutdown() is called or the worker fails. */
+  /** This process's own task queue: activities that must touch a chip socket held here. */
+  workerQueue: string;
+  /** Runs until shutdown() is called or a worker fails. */
   run(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
+/**
+ * One worker process: polls the shared task queue (workflows and any-worker activities) and its own
+ * worker-specific queue (activities on sockets that live in this process).
+ */
 export async function createChipgateWorker(opts: {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
   activities: object;
+  workerQueue?: string;
+  workerQueueActivities?: object;
 }): Promise<ChipgateWorker> {
   const connection = await NativeConnection.connect({ address: opts.temporalAddress });
-  const worker = await Worker.create({
-    connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: opts.activities,
-  });
+  const workerQueue = opts.workerQueue ?? `${opts.taskQueue}-worker-${randomUUID()}`;
+  const workers = [
+    await Worker.create({ connection, namespace: opts.namespace, taskQueue: opts.taskQueue, workflowBundle: await workflowBundle(), activities: opts.activities }),
+  ];
+  if (opts.workerQueueActivities) {
+    workers.push(await Worker.create({ connection, namespace: opts.namespace, taskQueue: workerQueue, activities: opts.workerQueueActivities }));
+  }
   let running: Promise<void> | undefined;
   return {
-    worker,
+    workerQueue,
     run() {
-      running ??= worker.run().finally(() => connection.close());
+      running ??= Promise.all(workers.map((w) => w.run())).then(
+        () => connection.close(),
+        async (err: unknown) => {
+          for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+          await connection.close();
+          throw err;
+        },
+      );
       return running;
     },
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
     },
   };

@@ -7,6 +7,21 @@ export interface WorkerConfig {
   taskQueue: string;
   /** A "what is my IP" endpoint reached through proxies to learn their exit address. */
   ipEchoUrl: string;
+  /** Where chips' Baileys sockets connect; unset means WhatsApp's own servers. */
+  waWebSocketUrl?: string;
+  gatewayHost: string;
+  gatewayPort: number;
+  counterFlushMs: number;
+  healthCheckMinutes: number;
+  reconcileMinutes: number;
+}
+
+function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return value;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -19,5 +34,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.CHIPGATE_TASK_QUEUE ?? 'chipgate',
     ipEchoUrl,
+    waWebSocketUrl: env.CHIPGATE_WA_WEBSOCKET_URL || undefined,
+    gatewayHost: env.CHIPGATE_GATEWAY_HOST ?? '127.0.0.1',
+    gatewayPort: integerSetting(env, 'CHIPGATE_GATEWAY_PORT', 0, 0, 65535),
+    counterFlushMs: integerSetting(env, 'CHIPGATE_COUNTER_FLUSH_MS', 5000, 200, 300_000),
+    healthCheckMinutes: integerSetting(env, 'CHIPGATE_HEALTH_CHECK_MINUTES', 5, 1, 1440),
+    reconcileMinutes: integerSetting(env, 'CHIPGATE_RECONCILE_MINUTES', 60, 5, 10_080),
   };
 }

@@ -1,23 +1,10 @@
-import { createDb } from '@chipgate/db';
-import { createProviderActivities } from '@chipgate/activities';
-import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
-import { createChipgateWorker } from './bootstrap';
 import { loadWorkerConfig } from './config';
+import { ensureMaintenanceSchedules } from './maintenance-schedules';
+import { startWorkerProcess } from './worker-process';
 
 const config = loadWorkerConfig();
-const cipher = loadCredentialCipher();
-const db = createDb(config.databaseUrl);
-
-const worker = await createChipgateWorker({
-  temporalAddress: config.temporalAddress,
-  namespace: config.temporalNamespace,
-  taskQueue: config.taskQueue,
-  activities: { ...createProviderActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }) },
-});
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void worker.shutdown());
-}
-console.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress}`);
-await worker.run();
-await db.$disconnect();
+const worker = await startWorkerProcess(config);
+await ensureMaintenanceSchedules({ ...config, namespace: config.temporalNamespace });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop());
+console.log(`worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress}; metering gateway on ${worker.gateway.url}`);
+await worker.running;

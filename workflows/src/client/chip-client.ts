@@ -1,6 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
+  chipSearchAttributes,
   chipStateQuery,
+  DEFAULT_CHIP_SETTINGS,
   chipWorkflowId,
   pauseChipUpdate,
   quotaChangedUpdate,
@@ -19,6 +21,17 @@ export class UnknownChipError extends Error {
   }
 }
 
+/** The chip workflow refused a command (bad payload, chip released): the message says why. */
+export class ChipCommandRefusedError extends Error {
+  constructor(
+    readonly chipId: string,
+    reason: string,
+  ) {
+    super(`chip ${chipId} refused the command: ${reason}`);
+    this.name = 'ChipCommandRefusedError';
+  }
+}
+
 /**
  * The typed way for the web app and other services to start, change and read chip workflows.
  * Every call names the chip; an unknown chip is an UnknownChipError, not a Temporal internals error.
@@ -30,7 +43,16 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
     try {
       return await call();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new UnknownChipError(chipId);
+      if (err instanceof WorkflowNotFoundError) {
+        // Commands to a chip whose workflow has ended reach no running execution; say which case it is.
+        const ended = await handle(chipId)
+          .describe()
+          .then((d) => d.status.name)
+          .catch(() => undefined);
+        if (ended) throw new ChipCommandRefusedError(chipId, `the chip is released (its workflow is ${ended.toLowerCase()})`);
+        throw new UnknownChipError(chipId);
+      }
+      if (err instanceof WorkflowUpdateFailedError) throw new ChipCommandRefusedError(chipId, err.cause?.message ?? err.message);
       throw err;
     }
   }
@@ -38,12 +60,17 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
   return {
     /** Starts the chip's workflow; starting a chip that already runs is a no-op. */
     async start(input: ChipWorkflowInput): Promise<void> {
+      const meterIntervalSeconds = Number(process.env.CHIPGATE_METER_INTERVAL_SECONDS ?? DEFAULT_CHIP_SETTINGS.meterIntervalSeconds);
       try {
         await client.workflow.start('chipWorkflow', {
           taskQueue,
           workflowId: chipWorkflowId(input.chipId),
-          args: [input],
-          searchAttributes: { ChipgateUserId: [input.userId], ChipgateChipId: [input.chipId], ChipgateChipStatus: ['WAITING_FOR_PROXY'] },
+          args: [{ ...input, settings: { meterIntervalSeconds, ...input.settings } }],
+          typedSearchAttributes: [
+            { key: chipSearchAttributes.userId, value: input.userId },
+            { key: chipSearchAttributes.chipId, value: input.chipId },
+            { key: chipSearchAttributes.status, value: 'WAITING_FOR_PROXY' },
+          ],
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -52,7 +79,13 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
     state: (chipId: string): Promise<ChipState> => known(chipId, () => handle(chipId).query(chipStateQuery)),
     pause: (chipId: string, reason: string) => known(chipId, () => handle(chipId).executeUpdate(pauseChipUpdate, { args: [{ reason }] })),
     resume: (chipId: string) => known(chipId, () => handle(chipId).executeUpdate(resumeChipUpdate)),
-    release: (chipId: string, reason: string) => known(chipId, () => handle(chipId).executeUpdate(releaseChipUpdate, { args: [{ reason }] })),
+    /** Releasing a chip whose workflow already ended is harmless: it answers the final state. */
+    release: (chipId: string, reason: string) =>
+      known(chipId, async () => {
+        const { status } = await handle(chipId).describe();
+        if (status.name !== 'RUNNING') return handle(chipId).query(chipStateQuery);
+        return handle(chipId).executeUpdate(releaseChipUpdate, { args: [{ reason }] });
+      }),
     reassignProxy: (chipId: string, reason: string) => known(chipId, () => handle(chipId).executeUpdate(reassignProxyUpdate, { args: [{ reason }] })),
     quotaChanged: (chipId: string) => known(chipId, () => handle(chipId).executeUpdate(quotaChangedUpdate)),
   };

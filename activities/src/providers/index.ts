@@ -1,0 +1,3 @@
+export * from './provider-client';
+export * from './provider-input';
+export * from './proxy-endpoint';

@@ -1,0 +1,26 @@
+import type { Db } from '@chipgate/db';
+import type { CredentialCipher } from '../secrets/credential-cipher';
+import { checkProxyHealth } from './proxy-health';
+import { reconcileProviderUsage } from './usage-reconciliation';
+
+/** Health checks and usage reconciliation, run by the scheduled maintenance workflows. */
+export function createProviderMaintenanceActivities({ db, cipher, ipEchoUrl }: { db: Db; cipher: CredentialCipher; ipEchoUrl: string }) {
+  return {
+    async listActiveProxyIds(): Promise<string[]> {
+      const proxies = await db.proxy.findMany({ where: { isActive: true, provider: { isActive: true } }, select: { id: true }, orderBy: { id: 'asc' } });
+      return proxies.map((p) => p.id);
+    },
+    checkProxyHealth: (input: { proxyId: string }) => checkProxyHealth(db, cipher, ipEchoUrl, input.proxyId),
+    async listChipsOnProxy(input: { proxyId: string }): Promise<string[]> {
+      const live = await db.chipProxyAssignment.findMany({ where: { proxyId: input.proxyId, releasedAt: null }, select: { chipId: true } });
+      return live.map((a) => a.chipId);
+    },
+    async listReconcilableProviderIds(): Promise<string[]> {
+      const providers = await db.proxyProvider.findMany({ where: { isActive: true, apiBaseUrl: { not: null }, apiKeyEncrypted: { not: null } }, select: { id: true } });
+      return providers.map((p) => p.id);
+    },
+    reconcileProviderUsage: (input: { providerId: string; from: string; to: string }) => reconcileProviderUsage(db, cipher, input.providerId, input),
+  };
+}
+
+export type ProviderMaintenanceActivities = ReturnType<typeof createProviderMaintenanceActivities>;

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
+import { ChipCommandRefusedError, UnknownChipError } from '@chipgate/workflows/client/chip-client';
+import { addMoney, usageCost } from '@chipgate/workflows/rules/money';
+import { startChipWorld, type ChipWorld } from '../support/chip-world';
+import { historyText } from '../support/history';
+
+describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', () => {
+  let world: ChipWorld;
+  before(async () => {
+    world = await startChipWorld({ meterIntervalSeconds: 1, metersPerRun: 4 });
+  });
+  after(() => world.close());
+
+  it('assigns each chip its own sticky session: one stable exit IP per chip, different for two chips', async () => {
+    const user = await world.createUser('ENTERPRISE');
+    const a = await world.startChip(user.id, 'a');
+    const b = await world.startChip(user.id, 'b');
+    const stateA = await world.waitForState(a, (s) => s.exitIp !== null && s.workerQueue !== null, 'chip a connected');
+    const stateB = await world.waitForState(b, (s) => s.exitIp !== null && s.workerQueue !== null, 'chip b connected');
+    assert.match(stateA.exitIp!, /^127\.0\.1\.\d+$/);
+    assert.notEqual(stateA.exitIp, stateB.exitIp);
+    assert.notEqual(stateA.sessionId, stateB.sessionId);
+    for (let i = 0; i < 3; i++) {
+      const echoed = JSON.parse((await world.throughChip(a, '/json')).body.toString()) as { ip: string };
+      assert.equal(echoed.ip, stateA.exitIp, 'every connection of chip a leaves from the same address');
+    }
+    const assignment = await world.db.chipProxyAssignment.findFirstOrThrow({ where: { chipId: a, releasedAt: null } });
+    assert.equal(assignment.sessionId, stateA.sessionId);
+    const chipRow = await world.db.chip.findUniqueOrThrow({ where: { id: a } });
+    assert.equal(chipRow.exitIp, stateA.exitIp, 'the exit IP is recorded on the chip');
+    const ipEvents = await world.db.chipEvent.count({ where: { chipId: a, type: 'exit_ip_changed' } });
+    assert.equal(ipEvents, 1, 'the first exit IP is one recorded change');
+    await world.chips.release(a, 'test done');
+    await world.chips.release(b, 'test done');
+  });
+
+  it('meters known payloads to the byte, sent and received apart, and prices them with the provider cost', async () => {
+    const user = await world.createUser('ENTERPRISE');
+    // Only this chip is live from here on, so everything the provider carries from now is its traffic.
+    const providerBefore = world.provider.standIn.accountBytes();
+    const chipId = await world.startChip(user.id, 'meter');
+    await world.waitForState(chipId, (s) => s.workerQueue !== null, 'connected');
+
+    const download = await world.throughChip(chipId, '/bytes/1000000');
+    assert.equal(download.body.length, 1_000_000);
+    const upload = await world.throughChip(chipId, '/sink', { method: 'POST', body: Buffer.alloc(300_000, 7) });
+    assert.equal(JSON.parse(upload.body.toString()).received, 300_000);
+
+    const released = await world.chips.release(chipId, 'measured');
+    assert.equal(released.status, 'RELEASED');
+    const providerAfter = world.provider.standIn.accountBytes();
+    const logs = await world.db.proxyUsageLog.findMany({ where: { chipId } });
+    const sent = logs.reduce((sum, l) => sum + l.bytesSent, 0n);
+    const received = logs.reduce((sum, l) => sum + l.bytesReceived, 0n);
+    // Payload plus HTTP headers and the chip's own exit-IP checks and WebSocket attempts.
+    assert.ok(received >= 1_000_000n && received < 1_000_000n + 20_000n, `received ${received}`);
+    assert.ok(sent >= 300_000n && sent < 300_000n + 20_000n, `sent ${sent}`);
+    assert.equal(sent, providerAfter.sent - providerBefore.sent, 'billed sent bytes equal what the provider carried');
+    assert.equal(received, providerAfter.received - providerBefore.received, 'billed received bytes equal what the provider carried');
+
+    for (const log of logs) {
+      assert.equal(log.bytesTotal, log.bytesSent + log.bytesReceived);
+      assert.equal(log.cost.toFixed(8), usageCost(log.bytesTotal, '4.5'), 'cost = bytes / 1024\u00b3 \u00d7 cost per GB');
+    }
+    const roll = await world.db.userProxyCost.findFirstOrThrow({ where: { userId: user.id } });
+    assert.equal(roll.bytesTotal, sent + received, 'the monthly roll-up equals the usage rows');
+    assert.equal(roll.cost.toFixed(8), logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'));
+  });
+
+  it('continues as new on a bound, keeping its session and totals, so history stays small', async () => {
+    const user = await world.createUser('ENTERPRISE');
+    const chipId = await world.startChip(user.id, 'long-lived');
+    const first = await world.waitForState(chipId, (s) => s.workerQueue !== null, 'connected');
+    const handle = world.temporal.workflow.getHandle(chipWorkflowId(chipId));
+    const firstRun = (await handle.describe()).runId;
+    await world.throughChip(chipId, '/bytes/50000');
+    await world.waitForState(chipId, () => true, 'any');
+    const deadline = Date.now() + 60_000;
+    const runs = new Set([firstRun]);
+    while (runs.size < 3 && Date.now() < deadline) {
+      runs.add((await handle.describe()).runId);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(runs.size >= 3, `expected at least two continue-as-new, saw ${runs.size} runs`);
+    const latest = await world.chips.state(chipId);
+    assert.equal(latest.sessionId, first.sessionId, 'the sticky session survives continue-as-new');
+    assert.ok(BigInt(latest.bytesThisMonth) >= 50_000n, 'month totals are carried over');
+    const events = (await world.temporal.workflow.getHandle(chipWorkflowId(chipId), firstRun).fetchHistory()).events ?? [];
+    assert.ok(events.length < 200, `a run's history stays bounded (${events.length} events)`);
+    await world.chips.release(chipId, 'done');
+  });
+
+  it('releases cleanly, and releasing twice is harmless', async () => {
+    const user = await world.createUser('BUSINESS');
+    const chipId = await world.startChip(user.id, 'release');
+    await world.waitForState(chipId, (s) => s.workerQueue !== null, 'connected');
+    const first = await world.chips.release(chipId, 'deleted by user');
+    assert.equal(first.status, 'RELEASED');
+    assert.equal(first.proxyId, null);
+    const again = await world.chips.release(chipId, 'deleted again');
+    assert.equal(again.status, 'RELEASED');
+    const live = await world.db.chipProxyAssignment.count({ where: { chipId, releasedAt: null } });
+    assert.equal(live, 0);
+    const row = await world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
+    assert.equal(row.status, 'RELEASED');
+    assert.equal(world.worker.connections.has(chipId), false, 'the socket and gateway registration are gone');
+  });
+
+  it('refuses bad input with clear errors: unknown chip, malformed payloads, commands to a released chip', async () => {
+    await assert.rejects(world.chips.state('00000000-0000-4000-8000-000000000000'), UnknownChipError);
+    await assert.rejects(world.chips.pause('00000000-0000-4000-8000-000000000000', 'x'), /has no running workflow/);
+
+    const user = await world.createUser('BUSINESS');
+    const chipId = await world.startChip(user.id, 'bad-input');
+    await world.waitForState(chipId, (s) => s.workerQueue !== null, 'connected');
+    const handle = world.temporal.workflow.getHandle(chipWorkflowId(chipId));
+    const refusedWith = (pattern: RegExp) => (err: Error) => {
+      assert.match(causeChain(err), pattern);
+      return true;
+    };
+    await assert.rejects(handle.executeUpdate('pauseChip', { args: [{ reason: 42 }] }), refusedWith(/reason: must be a string/));
+    await assert.rejects(handle.executeUpdate('pauseChip', { args: ['not an object'] }), refusedWith(/payload must be an object/));
+    await assert.rejects(world.chips.reassignProxy(chipId, '   '), (err: Error) => err instanceof ChipCommandRefusedError && /reason: must not be empty/.test(err.message));
+    assert.equal((await world.chips.state(chipId)).paused, false, 'a refused command changes nothing');
+    await world.chips.release(chipId, 'done');
+    await assert.rejects(world.chips.pause(chipId, 'too late'), /released/);
+
+    const ghost = '11111111-1111-4111-8111-111111111111';
+    await world.chips.start({ chipId: ghost, userId: user.id });
+    await assert.rejects(world.temporal.workflow.getHandle(chipWorkflowId(ghost)).result(), (err: Error) => {
+      assert.match(causeChain(err), /chip 11111111-1111-4111-8111-111111111111 does not exist/);
+      return true;
+    });
+  });
+
+  it('never puts the provider password or API key into any workflow history', async () => {
+    const secrets = [world.provider.password, world.provider.apiKey];
+    const listing = world.temporal.workflow.list({ query: `TaskQueue = "${world.taskQueue}"` });
+    let checked = 0;
+    for await (const execution of listing) {
+      const text = await historyText(world.temporal.workflow.getHandle(execution.workflowId, execution.runId));
+      for (const secret of secrets) assert.ok(!text.includes(secret), `history of ${execution.workflowId} leaks a provider secret`);
+      checked++;
+    }
+    assert.ok(checked >= 5, `checked ${checked} histories`);
+  });
+});
+
+function causeChain(err: unknown): string {
+  const messages: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(e.message ?? '');
+  return messages.join(' <- ');
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gbToBytes } from '@chipgate/workflows/rules/bytes';
+import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import { startChipWorld, type ChipWorld } from '../support/chip-world';
+
+// 0.002 GB = 2,147,483 bytes: small enough to cross both thresholds with a few local transfers.
+const PLAN_GB = '0.002';
+const ALLOWANCE = gbToBytes(PLAN_GB);
+
+describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up resumes them', () => {
+  let world: ChipWorld;
+  before(async () => {
+    world = await startChipWorld({ meterIntervalSeconds: 1, planGbLimit: PLAN_GB });
+  });
+  after(() => world.close());
+
+  it('alerts at 80% once, pauses at 100%, and resumes after a top-up credit', async () => {
+    const user = await world.createUser('FREE');
+    const a = await world.startChip(user.id, 'a');
+    const b = await world.startChip(user.id, 'b');
+    await world.waitForState(a, (s) => s.workerQueue !== null, 'chip a connected');
+    await world.waitForState(b, (s) => s.workerQueue !== null, 'chip b connected');
+
+    // ~82% of the allowance through chip a.
+    await world.throughChip(a, `/bytes/${(ALLOWANCE * 82n) / 100n}`);
+    await world.waitForState(a, (s) => BigInt(s.bytesThisMonth) >= (ALLOWANCE * 80n) / 100n, '80% metered');
+    const month = new Date(`${billingMonthOf(new Date())}T00:00:00Z`);
+    await waitFor(async () => (await world.db.quotaAlert.count({ where: { userId: user.id, month, threshold: 'PERCENT_80' } })) === 1, '80% alert');
+    // Several more meter cycles at the same standing must not add a second alert.
+    await world.throughChip(a, '/bytes/1000');
+    await world.waitForState(a, (s) => s.lastPeriod !== null && BigInt(s.bytesThisMonth) > (ALLOWANCE * 82n) / 100n, 'more metered');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await world.db.quotaAlert.count({ where: { userId: user.id, threshold: 'PERCENT_80' } }), 1, 'the 80% alert exists exactly once');
+    assert.equal((await world.chips.state(a)).paused, false, 'below 100% nothing is paused');
+
+    // Past 100% through chip b: both chips stop.
+    await world.throughChip(b, `/bytes/${(ALLOWANCE * 25n) / 100n}`);
+    const pausedA = await world.waitForState(a, (s) => s.status === 'PAUSED', 'chip a paused at the gateway');
+    const pausedB = await world.waitForState(b, (s) => s.status === 'PAUSED', 'chip b paused at the gateway');
+    assert.match(pausedA.pauseReason ?? '', /quota/);
+    assert.match(pausedB.pauseReason ?? '', /quota/);
+    assert.equal(await world.db.quotaAlert.count({ where: { userId: user.id, threshold: 'PERCENT_100' } }), 1, 'the 100% alert exists exactly once');
+    const refused = await world.throughChip(a, '/json').catch((err: Error) => err);
+    assert.ok(refused instanceof Error || refused.status === 403, 'a new connection of a paused chip is refused at the gateway');
+    if (refused instanceof Error) assert.match(refused.message, /403|paused|quota/i);
+    const chipRow = await world.db.chip.findUniqueOrThrow({ where: { id: b } });
+    assert.equal(chipRow.status, 'PAUSED');
+
+    // A 1 GB top-up credited this month raises the allowance; the chips resume by themselves.
+    await world.db.topUpCredit.create({ data: { userId: user.id, month, bytes: gbToBytes('1'), note: 'test top-up' } });
+    await world.chips.quotaChanged(a);
+    await world.waitForState(a, (s) => s.status === 'OPEN', 'chip a resumed');
+    await world.chips.quotaChanged(b);
+    await world.waitForState(b, (s) => s.status === 'OPEN', 'chip b resumed');
+    const echoed = await world.throughChip(a, '/json');
+    assert.equal(echoed.status, 200, 'the gateway lets the chip through again');
+
+    await world.chips.release(a, 'done');
+    await world.chips.release(b, 'done');
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

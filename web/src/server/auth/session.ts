@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '@chipgate/db';
+
+/**
+ * Server-side sessions (the Lucia-guide pattern on Node's crypto): the browser holds a random 32-byte
+ * token in an HttpOnly cookie, the `sessions` table holds only its SHA-256. 30 days, sliding.
+ */
+export const SESSION_COOKIE = 'chipgate_session';
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const SESSION_LIFETIME_MS = 30 * DAY_MS;
+/** A session with less than this left is extended to a full lifetime on use. */
+const SESSION_REFRESH_BEFORE_MS = 15 * DAY_MS;
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'ADMIN' | 'USER';
+}
+
+export interface ValidatedSession {
+  sessionId: string;
+  user: SessionUser;
+  expiresAt: Date;
+  /** True when this validation extended the session: the cookie must be written again. */
+  extended: boolean;
+}
+
+export function generateSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashSessionToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function createSession(db: Db, userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+  const token = generateSessionToken();
+  const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
+  await db.session.create({ data: { tokenHash: hashSessionToken(token), userId, expiresAt } });
+  return { token, expiresAt };
+}
+
+/**
+ * The session and user behind a token, or null. Expired sessions are deleted. With `slide` (the
+ * default) a session in its second half is extended; callers that cannot write a cookie pass false.
+ */
+export async function validateSessionToken(
+  db: Db,
+  token: string | null | undefined,
+  { slide = true, now = new Date() }: { slide?: boolean; now?: Date } = {},
+): Promise<ValidatedSession | null> {
+  if (!token || token.length > 200) return null;
+  const row = await db.session.findUnique({
+    where: { tokenHash: hashSessionToken(token) },
+    select: { id: true, expiresAt: true, user: { select: { id: true, email: true, name: true, role: true } } },
+  });
+  if (!row) return null;
+  if (row.expiresAt.getTime() <= now.getTime()) {
+    await db.session.deleteMany({ where: { id: row.id } });
+    return null;
+  }
+  let expiresAt = row.expiresAt;
+  let extended = false;
+  if (slide && expiresAt.getTime() - now.getTime() < SESSION_REFRESH_BEFORE_MS) {
+    expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
+    await db.session.update({ where: { id: row.id }, data: { expiresAt } });
+    extended = true;
+  }
+  return { sessionId: row.id, user: row.user, expiresAt, extended };
+}
+
+export async function invalidateSessionToken(db: Db, token: string): Promise<void> {
+  await db.session.deleteMany({ where: { tokenHash: hashSessionToken(token) } });
+}
+
+export async function invalidateUserSessions(db: Db, userId: string): Promise<void> {
+  await db.session.deleteMany({ where: { userId } });
+}
+
+export function sessionCookieHeader(token: string, expiresAt: Date, secure: boolean): string {
+  const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+  return [
+    `${SESSION_COOKIE}=${token}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${maxAge}`,
+    `Expires=${expiresAt.toUTCString()}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+export function clearedSessionCookieHeader(secure: boolean): string {
+  return [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join('; ');
+}
+
+/** The session token from a Cookie header. */
+export function readSessionCookie(cookieHeader: string | null | undefined): string | null {
+  if (!cookieHeader) return null;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || null;
+  }
+  return null;
+}
+
+/** Cookies get `Secure` when the request came over https (directly or through a TLS-terminating proxy). */
+export function isSecureRequest(req: Request): boolean {
+  const forwarded = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
+  if (forwarded) return forwarded === 'https';
+  return new URL(req.url).protocol === 'https:';
+}

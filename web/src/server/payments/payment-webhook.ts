@@ -1,0 +1,71 @@
+// Imports here are package or relative only (no "@/"), so tests can drive this handler outside Next.
+import type { Client } from '@temporalio/client';
+import type { Db } from '@chipgate/db';
+import { PaymentWebhookError, type PaymentEvent, type PaymentProvider } from '@chipgate/activities/payments/payment-provider';
+import { liveChipIdsOfOrderOwner, settleTopUpPayment, UnknownTopUpOrderError } from '@chipgate/activities/top-ups/top-up-orders';
+import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface PaymentWebhookDeps {
+  db: Db;
+  payments: PaymentProvider;
+  temporal: () => Promise<Client>;
+}
+
+/**
+ * The payment provider's webhook. Refuses what it cannot verify (400 with the reason), acknowledges what
+ * it has handled (200, replays included), and answers 500 only when the provider should send it again.
+ */
+export async function handlePaymentWebhook(request: Request, deps: PaymentWebhookDeps): Promise<Response> {
+  // Provider events are a few kilobytes; a large body is refused before it is read into memory.
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+    return Response.json({ error: 'malformed', message: `body larger than ${MAX_BODY_BYTES} bytes` }, { status: 413 });
+  }
+  // The signature covers the exact bytes sent: the body is verified as text before anything parses it.
+  const rawBody = await request.text();
+  let event: PaymentEvent;
+  try {
+    event = await deps.payments.parseWebhook(rawBody, request.headers);
+  } catch (err) {
+    if (!(err instanceof PaymentWebhookError)) throw err;
+    console.warn(`payment webhook refused (${err.reason}): ${err.message}`);
+    return Response.json({ error: err.reason, message: err.message }, { status: 400 });
+  }
+  if (event.type !== 'payment_confirmed') {
+    // An expiry needs nothing from here: the purchase workflow expires the order (and the checkout) on time itself.
+    return Response.json({ received: true, eventId: event.eventId, handled: event.type === 'ignored' ? `ignored: ${event.why}` : 'nothing to do' });
+  }
+  try {
+    return Response.json({ received: true, eventId: event.eventId, handled: await confirmPayment(deps, event) });
+  } catch (err) {
+    console.error(`payment webhook ${event.eventId} for order ${event.orderId} not processed; the provider will send it again:`, err);
+    return Response.json({ error: 'not_processed', message: 'Try again later.' }, { status: 500 });
+  }
+}
+
+async function confirmPayment({ db, temporal }: PaymentWebhookDeps, event: Extract<PaymentEvent, { type: 'payment_confirmed' }>): Promise<string> {
+  const { orderId, eventId } = event;
+  const purchases = topUpPurchaseClient(await temporal());
+  if (await purchases.confirmPayment({ orderId, eventId })) return 'payment handed to the purchase workflow';
+  // No workflow waits for this order any more (it ended, or was lost): the same idempotent credit is applied here.
+  let settled;
+  try {
+    settled = await settleTopUpPayment(db, { orderId, paymentRef: `event ${eventId}`, paidAt: new Date() });
+  } catch (err) {
+    if (!(err instanceof UnknownTopUpOrderError)) throw err;
+    // Another environment sharing the provider account, most likely; resending will not create the order.
+    console.warn(`payment webhook ${eventId} names order ${orderId}, which does not exist here`);
+    return 'unknown order';
+  }
+  if (settled.outcome === 'late_payment') {
+    console.warn(`top-up order ${orderId} was paid (event ${eventId}) after it was ${settled.status}: no GB credited, the payment is due a refund`);
+  }
+  if (settled.outcome === 'credited') {
+    // The credit stands either way; a chip that misses this hears of it at its next quota check.
+    await purchases.notifyQuotaChanged(await liveChipIdsOfOrderOwner(db, orderId)).catch((err: unknown) => {
+      console.warn(`top-up order ${orderId} credited, but its chips could not all be told:`, err);
+    });
+  }
+  return settled.outcome;
+}

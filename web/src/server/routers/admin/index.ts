@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { listAllChips, notifyQuotaChanged } from '../../services/chips';
+import { createPack, listPacks, listPlans, updatePack, updatePlan } from '../../services/catalog';
+import { listCustomers, setCustomerPlan } from '../../services/customers';
+import { billingMonth, monthInput } from '../../services/month';
+import { createRotatingProxy, listProxies, setProxyActive } from '../../services/proxies';
+import { alertsForMonth, dailyUsage, usageByCustomer, usageByProvider, usageTotals } from '../../services/usage';
+import { adminProcedure, router } from '../../trpc';
+import { currencyCode, decimalText, idInput } from '../../validation';
+import { adminProvidersRouter } from './providers';
+
+const monthOnly = z.object({ month: monthInput.optional() }).optional();
+const protocol = z.enum(['HTTP', 'HTTPS', 'SOCKS5'], { error: 'Choose HTTP, HTTPS or SOCKS5' });
+
+const packInput = z.object({
+  name: z.string().trim().min(1, { error: 'Give the pack a name' }).max(60, { error: 'At most 60 characters' }),
+  // top_up_packs.size_gb is numeric(12, 3), price numeric(12, 2).
+  sizeGb: decimalText({ integerDigits: 9, scale: 3, positive: true }),
+  price: decimalText({ integerDigits: 10, scale: 2 }),
+  currency: currencyCode.default('BRL'),
+  isActive: z.boolean().default(true),
+});
+
+export const adminRouter = router({
+  providers: adminProvidersRouter,
+
+  proxies: router({
+    list: adminProcedure.input(monthOnly).query(({ ctx, input }) => listProxies(ctx.db, billingMonth(input?.month))),
+    createRotating: adminProcedure
+      .input(
+        z.object({
+          providerId: z.uuid({ error: 'Choose a provider' }),
+          region: z
+            .string()
+            .trim()
+            .toLowerCase()
+            .regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, { error: 'A lower-case region code such as br or us-east' })
+            .max(32, { error: 'At most 32 characters' }),
+          protocol: protocol.default('HTTP'),
+        }),
+      )
+      .mutation(({ ctx, input }) => createRotatingProxy(ctx.db, input)),
+    setActive: adminProcedure
+      .input(idInput.extend({ isActive: z.boolean() }))
+      .mutation(({ ctx, input }) => setProxyActive(ctx.db, input.id, input.isActive)),
+  }),
+
+  chips: router({
+    list: adminProcedure.input(monthOnly).query(({ ctx, input }) => listAllChips(ctx.db, billingMonth(input?.month))),
+  }),
+
+  customers: router({
+    list: adminProcedure.input(monthOnly).query(({ ctx, input }) => listCustomers(ctx.db, billingMonth(input?.month))),
+    setPlan: adminProcedure
+      .input(z.object({ userId: z.uuid(), planId: z.uuid({ error: 'Choose a plan' }) }))
+      .mutation(async ({ ctx, input }) => {
+        const result = await setCustomerPlan(ctx.db, input.userId, input.planId);
+        return { ...result, chips: await notifyQuotaChanged(ctx.db, ctx.temporal, { userId: input.userId }) };
+      }),
+  }),
+
+  usage: router({
+    /** Per day, per provider and per customer for one month, plus the month's totals. */
+    report: adminProcedure.input(monthOnly).query(async ({ ctx, input }) => {
+      const month = billingMonth(input?.month);
+      const [totals, daily, providers, customers] = await Promise.all([
+        usageTotals(ctx.db, { month: month.date }),
+        dailyUsage(ctx.db, month),
+        usageByProvider(ctx.db, month),
+        usageByCustomer(ctx.db, month),
+      ]);
+      return { month: month.key, totals, daily, providers, customers };
+    }),
+    alerts: adminProcedure.input(monthOnly).query(({ ctx, input }) => alertsForMonth(ctx.db, billingMonth(input?.month))),
+  }),
+
+  plans: router({
+    list: adminProcedure.query(({ ctx }) => listPlans(ctx.db)),
+    update: adminProcedure
+      .input(
+        z.object({
+          id: z.uuid(),
+          name: z.string().trim().min(1, { error: 'Give the plan a name' }).max(60, { error: 'At most 60 characters' }),
+          // plans.proxy_gb_limit is numeric(12, 3), monthly_price numeric(12, 2).
+          proxyGbLimit: decimalText({ integerDigits: 9, scale: 3 }),
+          monthlyPrice: decimalText({ integerDigits: 10, scale: 2 }),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const result = await updatePlan(ctx.db, input);
+        return { ...result, chips: await notifyQuotaChanged(ctx.db, ctx.temporal, { planId: input.id }) };
+      }),
+  }),
+
+  packs: router({
+    list: adminProcedure.query(({ ctx }) => listPacks(ctx.db)),
+    create: adminProcedure.input(packInput).mutation(({ ctx, input }) => createPack(ctx.db, input)),
+    update: adminProcedure
+      .input(packInput.extend({ id: z.uuid() }))
+      .mutation(({ ctx, input: { id, ...pack } }) => updatePack(ctx.db, id, pack)),
+  }),
+});

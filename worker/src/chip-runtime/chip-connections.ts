@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { ChipStatus, Db } from '@chipgate/db';
+import type { CredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
+import { loadResolvedProvider } from '@chipgate/activities/providers/resolve-provider';
+import { buildProxyUrl } from '@chipgate/activities/providers/proxy-endpoint';
+import { echoedExitIp } from '@chipgate/activities/providers/provider-client';
+import { recordChipStatus, recordExitIp } from '@chipgate/activities/chip/chip-records';
+import { flushTrafficCounters } from '@chipgate/activities/chip/traffic-counters';
+import { connectChipSocket, type ChipSocketState } from '../baileys/chip-connection';
+import type { MeteringGateway } from '../gateway/metering-gateway';
+
+export type ConnectionOutcome = 'logged_out' | 'disconnected';
+
+interface LiveChip {
+  chipId: string;
+  proxyId: string;
+  counterId: string;
+  proxyUrl: string;
+  socket: Awaited<ReturnType<typeof connectChipSocket>> | null;
+  outcome: Promise<ConnectionOutcome>;
+  settle(outcome: ConnectionOutcome): void;
+}
+
+const STATUS_OF: Record<ChipSocketState, ChipStatus> = {
+  connecting: 'CONNECTING',
+  qr: 'QR',
+  open: 'OPEN',
+  closed: 'CLOSED',
+  logged_out: 'LOGGED_OUT',
+};
+
+export interface ChipConnectionsDeps {
+  db: Db;
+  cipher: CredentialCipher;
+  gateway: MeteringGateway;
+  workerId: string;
+  ipEchoUrl: string;
+  /** Where Baileys opens its WebSocket; unset means WhatsApp's own servers. */
+  waWebSocketUrl?: string;
+  reconnectBaseDelayMs?: number;
+}
+
+/**
+ * The chips whose sockets live on this worker: each is registered at the local metering gateway
+ * (which chains to the chip's sticky provider session) and runs Baileys through it.
+ */
+export class ChipConnections {
+  private readonly chips = new Map<string, LiveChip>();
+  private readonly orphanTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly deps: ChipConnectionsDeps) {}
+
+  has(chipId: string): boolean {
+    return this.chips.has(chipId);
+  }
+
+  /** The chip's gateway URL with its per-chip credential: for the chip's own clients, never for logs. */
+  proxyUrl(chipId: string): string {
+    return this.live(chipId).proxyUrl;
+  }
+
+  async connect(chipId: string): Promise<void> {
+    if (this.chips.has(chipId)) return;
+    const { db, cipher, gateway } = this.deps;
+    const assignment = await db.chipProxyAssignment.findFirst({
+      where: { chipId, releasedAt: null },
+      select: { sessionId: true, proxy: { select: { id: true, kind: true, staticHost: true, staticPort: true, providerId: true } } },
+    });
+    if (!assignment) throw new Error(`chip ${chipId} has no live proxy assignment`);
+    const { proxy, sessionId } = assignment;
+    const credential = gateway.registerChip(chipId, {
+      // Resolved per connection so a rotated provider password takes effect without a restart.
+      async resolveUpstream() {
+        const { resolved } = await loadResolvedProvider(db, cipher, proxy.providerId);
+        if (proxy.kind === 'STATIC') return buildProxyUrl({ ...resolved, server: proxy.staticHost!, port: proxy.staticPort! });
+        return buildProxyUrl(resolved, sessionId);
+      },
+    });
+    let settle!: (outcome: ConnectionOutcome) => void;
+    const outcome = new Promise<ConnectionOutcome>((resolve) => (settle = resolve));
+    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, outcome, settle };
+    this.chips.set(chipId, chip);
+    await this.flush(chipId);
+    await this.openSocket(chip);
+  }
+
+  /** Resolves when the chip's connection ends for good on this worker (logout or disconnect). */
+  outcome(chipId: string): Promise<ConnectionOutcome> {
+    return this.live(chipId).outcome;
+  }
+
+  /** A workflow run watches the chip again (after continue-as-new or a workflow task retry). */
+  adopt(chipId: string): void {
+    clearTimeout(this.orphanTimers.get(chipId));
+    this.orphanTimers.delete(chipId);
+  }
+
+  /**
+   * No workflow run watches the chip any more. A continue-as-new adopts it again within seconds;
+   * a terminated workflow never does, and then the socket must not outlive it.
+   */
+  orphan(chipId: string, graceMs: number): void {
+    if (!this.chips.has(chipId)) return;
+    clearTimeout(this.orphanTimers.get(chipId));
+    this.orphanTimers.set(
+      chipId,
+      setTimeout(() => void this.disconnect(chipId).catch((err: unknown) => console.error(`chip ${chipId}: orphan disconnect failed: ${String(err)}`)), graceMs),
+    );
+  }
+
+  /** Quota or an operator paused the chip: the gateway refuses it and Baileys stops, auth state kept. */
+  async pause(chipId: string, reason: string): Promise<void> {
+    const chip = this.live(chipId);
+    this.deps.gateway.pauseChip(chipId, reason);
+    await chip.socket?.close();
+    chip.socket = null;
+    await this.flush(chipId);
+  }
+
+  async resume(chipId: string): Promise<void> {
+    const chip = this.live(chipId);
+    this.deps.gateway.resumeChip(chipId);
+    if (!chip.socket) await this.openSocket(chip);
+  }
+
+  async disconnect(chipId: string): Promise<void> {
+    const chip = this.chips.get(chipId);
+    if (!chip) return;
+    await chip.socket?.close();
+    // Cutting every connection first means nothing moves between the final flush and unregistering.
+    this.deps.gateway.pauseChip(chipId, 'chip disconnected');
+    await this.flush(chipId);
+    this.deps.gateway.unregisterChip(chipId);
+    this.chips.delete(chipId);
+    chip.settle('disconnected');
+  }
+
+  /** Persists the gateway's live counters of one chip, or of all chips on this worker. */
+  async flush(chipId?: string): Promise<void> {
+    const chips = chipId ? [this.live(chipId)] : [...this.chips.values()];
+    await flushTrafficCounters(
+      this.deps.db,
+      chips.map((chip) => {
+        const counts = this.deps.gateway.readCounters(chip.chipId);
+        return { counterId: chip.counterId, chipId: chip.chipId, proxyId: chip.proxyId, workerId: this.deps.workerId, bytesSent: counts.sent, bytesReceived: counts.received };
+      }),
+    );
+  }
+
+  /** Asks the echo endpoint through the chip's own proxy which address the world sees. */
+  async observeExitIp(chipId: string): Promise<string> {
+    const ip = await echoedExitIp(this.deps.ipEchoUrl, { proxyUrl: this.live(chipId).proxyUrl });
+    await recordExitIp(this.deps.db, chipId, ip);
+    return ip;
+  }
+
+  async shutdown(): Promise<void> {
+    for (const timer of this.orphanTimers.values()) clearTimeout(timer);
+    await this.flush().catch((err: unknown) => console.error(`final counter flush failed: ${String(err)}`));
+    await Promise.all([...this.chips.values()].map((chip) => chip.socket?.close()));
+  }
+
+  private live(chipId: string): LiveChip {
+    const chip = this.chips.get(chipId);
+    if (!chip) throw new ChipNotOnThisWorkerError(chipId, this.deps.workerId);
+    return chip;
+  }
+
+  private async openSocket(chip: LiveChip): Promise<void> {
+    const { db } = this.deps;
+    chip.socket = await connectChipSocket({
+      chipId: chip.chipId,
+      db,
+      proxyUrl: chip.proxyUrl,
+      waWebSocketUrl: this.deps.waWebSocketUrl,
+      reconnectBaseDelayMs: this.deps.reconnectBaseDelayMs,
+      onState: (state, detail) => {
+        void recordChipStatus(db, chip.chipId, STATUS_OF[state], {
+          qrCode: state === 'qr' ? (detail?.qr ?? null) : undefined,
+          pairingCode: detail?.pairingCode,
+          lastError: state === 'closed' ? (detail?.reason ?? null) : undefined,
+          reason: detail?.reason,
+        }).catch((err: unknown) => console.error(`chip ${chip.chipId}: could not record state ${state}: ${String(err)}`));
+        if (state === 'logged_out') chip.settle('logged_out');
+      },
+    });
+  }
+}
+
+export class ChipNotOnThisWorkerError extends Error {
+  constructor(chipId: string, workerId: string) {
+    super(`chip ${chipId} has no connection on worker ${workerId}`);
+    this.name = 'ChipNotOnThisWorkerError';
+  }
+}

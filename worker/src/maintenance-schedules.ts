@@ -1,0 +1,43 @@
+import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction } from '@temporalio/client';
+
+export interface MaintenanceScheduleSettings {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  healthCheckMinutes: number;
+  reconcileMinutes: number;
+}
+
+/**
+ * Creates (or brings up to date) the Temporal Schedules for proxy health checks and provider usage
+ * reconciliation. Every worker calls this at start; the schedule ids make it idempotent.
+ */
+export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSettings): Promise<void> {
+  const connection = await Connection.connect({ address: settings.temporalAddress });
+  try {
+    const client = new Client({ connection, namespace: settings.namespace });
+    const schedules: Array<{ id: string; minutes: number; action: ScheduleOptionsAction }> = [
+      {
+        id: 'chipgate-proxy-health-check',
+        minutes: settings.healthCheckMinutes,
+        action: { type: 'startWorkflow', workflowType: 'proxyHealthCheckWorkflow', taskQueue: settings.taskQueue, args: [] },
+      },
+      {
+        id: 'chipgate-provider-usage-reconciliation',
+        minutes: settings.reconcileMinutes,
+        action: { type: 'startWorkflow', workflowType: 'providerUsageReconciliationWorkflow', taskQueue: settings.taskQueue, args: [{ windowMinutes: settings.reconcileMinutes }] },
+      },
+    ];
+    for (const schedule of schedules) {
+      const spec = { intervals: [{ every: `${schedule.minutes} minutes` as const }] };
+      try {
+        await client.schedule.create({ scheduleId: schedule.id, spec, action: schedule.action, policies: { overlap: 'SKIP' } });
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        await client.schedule.getHandle(schedule.id).update((previous) => ({ ...previous, spec, action: schedule.action }));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
