@@ -8,5 +8,5 @@ if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 
 const stack = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'test', 'stack', 'start.ts')], { cwd: root, stdio: 'inherit' });
 // Ctrl-C reaches the whole process group; the stack shuts itself down and we only wait for it.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stack.kill(signal));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stack.kill(signal));
 stack.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

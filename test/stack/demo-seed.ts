@@ -2,6 +2,7 @@ import type { Db } from '@chipgate/db';
 import { hashPassword } from '@chipgate/activities';
 import type { CredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
 import { saveProvider } from '@chipgate/activities/providers/provider-store';
+import type { ChipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 
 /** Demo logins printed by `npm start`; they exist only in the embedded demo database. */
 export const DEMO_LOGINS = [
@@ -68,5 +69,21 @@ export async function seedDemoData(db: Db, cipher: CredentialCipher, standIn: St
         { name: '20 GB', sizeGb: '20', price: '249.90' },
       ],
     });
+  }
+}
+
+const DEMO_CHIPS = [
+  { owner: 'business@chipgate.local', label: 'Atendimento', phoneNumber: '+55 11 90000-0001' },
+  { owner: 'business@chipgate.local', label: 'Vendas', phoneNumber: '+55 11 90000-0002' },
+  { owner: 'enterprise@chipgate.local', label: 'Suporte', phoneNumber: '+55 21 90000-0003' },
+] as const;
+
+/** Demo chips with running workflows, so the dashboards show live, really metered traffic. */
+export async function ensureDemoChips(db: Db, chips: ChipWorkflowClient, meterIntervalSeconds: number): Promise<void> {
+  for (const demo of DEMO_CHIPS) {
+    const owner = await db.user.findUniqueOrThrow({ where: { email: demo.owner } });
+    const existing = await db.chip.findFirst({ where: { ownerId: owner.id, label: demo.label } });
+    const chip = existing ?? (await db.chip.create({ data: { ownerId: owner.id, label: demo.label, phoneNumber: demo.phoneNumber, region: 'br' } }));
+    if (!chip.deletedAt) await chips.start({ chipId: chip.id, userId: owner.id, settings: { meterIntervalSeconds } });
   }
 }

@@ -2,13 +2,15 @@
 // Smartproxy stand-in, migrations and demo data, the worker and the web app. Ctrl-C stops it all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { createDb } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
 import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
+import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { startStripeStandIn } from '../standins/payments/stripe-standin';
 import { startSmartproxyStandIn } from '../standins/smartproxy';
 import { startWhatsAppChatStandIn } from '../standins/whatsapp';
-import { DEMO_LOGINS, seedDemoData } from './demo-seed';
+import { DEMO_LOGINS, ensureDemoChips, seedDemoData } from './demo-seed';
 import { loadLocalEnv, localEnvFile } from './local-env';
 import { repoRoot, stateDir } from './paths';
 import { isPortOpen, waitForPort } from './ports';
@@ -34,20 +36,29 @@ const ports = {
 
 const step = (message: string) => console.log(`▸ ${message}`);
 const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
-let stopping = false;
+let shuttingDown: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/** Stops everything in reverse order of start. A second Ctrl-C (or signal) waits for the first. */
+function shutdown(code: number): Promise<never> {
+  shuttingDown ??= (async () => {
     console.log('\nStopping Chipgate…');
     for (const { name, stop } of stops.reverse()) {
       await stop().catch((err: unknown) => console.error(`  could not stop ${name}: ${String(err)}`));
     }
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return shuttingDown;
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+// A closed terminal or pipe must not crash the shutdown half-way.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+// SIGHUP too: a closed terminal must still stop the detached children (Temporal, worker, web).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    console.error(`✖ ${err instanceof Error ? err.message : String(err)}`);
+    void shutdown(1);
+  });
+}
 
 async function requireFreePort(portNumber: number, what: string, variable: string) {
   if (await isPortOpen(portNumber)) {
@@ -68,7 +79,7 @@ function startChild(name: string, command: string, args: string[], cwd: string, 
   child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
   child.on('exit', (code, signal) => {
-    if (!stopping) {
+    if (!shuttingDown) {
       console.error(`✖ ${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
       void shutdown(1);
     }
@@ -125,7 +136,7 @@ async function main() {
   step('WhatsApp stand-in on loopback (chips connect to it instead of WhatsApp)');
   // It cannot complete WhatsApp's handshake, so demo chips cycle through connecting and closed, but
   // their sockets really go through the gateway and the stand-in provider, and their bytes are metered.
-  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppChatStandIn({ reply: { kind: 'hold', sendBytes: 4096 } });
+  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppChatStandIn({ reply: { kind: 'hold', sendBytes: 256 * 1024 } });
   if (whatsapp) stops.push({ name: 'WhatsApp stand-in', stop: () => whatsapp.close() });
 
   step('Seeding demo data');
@@ -149,6 +160,8 @@ async function main() {
     CHIPGATE_SECRET_KEY: secretKey,
     CHIPGATE_IP_ECHO_URL: env.CHIPGATE_IP_ECHO_URL ?? standIn.echoUrl,
     CHIPGATE_WA_WEBSOCKET_URL: env.CHIPGATE_WA_WEBSOCKET_URL ?? whatsapp?.url,
+    // Demo chips bill every 30 s so the dashboards move while you watch; production default is 5 min.
+    CHIPGATE_METER_INTERVAL_SECONDS: env.CHIPGATE_METER_INTERVAL_SECONDS ?? '30',
     CHIPGATE_APP_URL: env.CHIPGATE_APP_URL ?? `http://127.0.0.1:${ports.web}`,
     STRIPE_API_BASE: env.STRIPE_API_BASE ?? stripe.apiBase,
     STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? local.STRIPE_SECRET_KEY,
@@ -163,6 +176,13 @@ async function main() {
   const next = path.join(repoRoot, 'node_modules', '.bin', 'next');
   startChild('web', next, ['dev', '--port', String(ports.web), '--hostname', '127.0.0.1'], path.join(repoRoot, 'web'), appEnv);
   await waitForPort(ports.web, 'web app', 120_000);
+
+  step('Starting the demo chips');
+  const temporalConnection = await Connection.connect({ address: temporal.address });
+  const chipDb = createDb(databaseUrl);
+  await ensureDemoChips(chipDb, chipWorkflowClient(new Client({ connection: temporalConnection })), Number(appEnv.CHIPGATE_METER_INTERVAL_SECONDS));
+  await chipDb.$disconnect();
+  await temporalConnection.close();
 
   const width = Math.max(...DEMO_LOGINS.map((l) => l.email.length));
   console.log(`

@@ -1,6 +1,10 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadWorkerConfig } from './config';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { startWorkerProcess } from './worker-process';
+
+// Temporal's own INFO lines (worker state changes) drown the useful ones in a terminal.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const config = loadWorkerConfig();
 const worker = await startWorkerProcess(config);

@@ -60,7 +60,7 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
   return {
     /** Starts the chip's workflow; starting a chip that already runs is a no-op. */
     async start(input: ChipWorkflowInput): Promise<void> {
-      const meterIntervalSeconds = Number(process.env.CHIPGATE_METER_INTERVAL_SECONDS ?? DEFAULT_CHIP_SETTINGS.meterIntervalSeconds);
+      const meterIntervalSeconds = configuredMeterInterval(process.env.CHIPGATE_METER_INTERVAL_SECONDS);
       try {
         await client.workflow.start('chipWorkflow', {
           taskQueue,
@@ -89,6 +89,15 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
     reassignProxy: (chipId: string, reason: string) => known(chipId, () => handle(chipId).executeUpdate(reassignProxyUpdate, { args: [{ reason }] })),
     quotaChanged: (chipId: string) => known(chipId, () => handle(chipId).executeUpdate(quotaChangedUpdate)),
   };
+}
+
+function configuredMeterInterval(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_CHIP_SETTINGS.meterIntervalSeconds;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw new Error(`CHIPGATE_METER_INTERVAL_SECONDS must be a whole number of seconds from 1 to 86400, got "${raw}"`);
+  }
+  return seconds;
 }
 
 export type ChipWorkflowClient = ReturnType<typeof chipWorkflowClient>;
