@@ -50,9 +50,9 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     // A 1 GB top-up credited this month raises the allowance; the chips resume by themselves.
     await world.db.topUpCredit.create({ data: { userId: user.id, month, bytes: gbToBytes('1'), note: 'test top-up' } });
     await world.chips.quotaChanged(a);
-    await world.waitForState(a, (s) => s.status === 'OPEN', 'chip a resumed');
+    await world.waitForState(a, (s) => s.status === 'CONNECTED', 'chip a resumed');
     await world.chips.quotaChanged(b);
-    await world.waitForState(b, (s) => s.status === 'OPEN', 'chip b resumed');
+    await world.waitForState(b, (s) => s.status === 'CONNECTED', 'chip b resumed');
     const echoed = await world.throughChip(a, '/json');
     assert.equal(echoed.status, 200, 'the gateway lets the chip through again');
 

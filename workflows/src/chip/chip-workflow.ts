@@ -121,7 +121,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     lastError: null,
     alertsSent: [],
   };
-  let status: ChipLifecycleStatus = input.carried ? (s.operatorPause || s.quotaPaused ? 'PAUSED' : s.workerQueue ? 'OPEN' : 'CONNECTING') : 'WAITING_FOR_PROXY';
+  let status: ChipLifecycleStatus = input.carried ? (s.operatorPause || s.quotaPaused ? 'PAUSED' : s.workerQueue ? 'CONNECTED' : 'CONNECTING') : 'WAITING_FOR_PROXY';
   let wake = false;
   let releaseReason: string | null = null;
   let released = false;
@@ -219,7 +219,8 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     if (next === status) return;
     status = next;
     upsertSearchAttributes([{ key: chipSearchAttributes.status, value: next }]);
-    await records.recordChipStatus({ chipId, status: next, reason });
+    // Once connected, the chip row shows what Baileys reports; the worker holding the socket writes it.
+    if (next !== 'CONNECTED') await records.recordChipStatus({ chipId, status: next, reason });
   }
 
   function supervise(queue: string) {
@@ -326,7 +327,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
         s.lastError = null;
         supervise(s.workerQueue);
         s.exitIp = await onChipWorker(s.workerQueue).observeChipExitIp({ chipId });
-        await setStatus('OPEN');
+        await setStatus('CONNECTED');
       } catch (err) {
         s.lastError = describe(err);
         log.warn('chip connect failed; retrying', { chipId, error: s.lastError });
@@ -341,7 +342,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     } else if (shouldRun && s.workerQueue && s.connectionPaused) {
       await onChipWorker(s.workerQueue).resumeChipConnection({ chipId });
       s.connectionPaused = false;
-      await setStatus('OPEN', 'resumed');
+      await setStatus('CONNECTED', 'resumed');
     } else if (!shouldRun && !s.workerQueue) {
       await setStatus('PAUSED', snapshot().pauseReason ?? undefined);
     }

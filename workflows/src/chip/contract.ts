@@ -4,15 +4,12 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 /** The chip workflow's id: one workflow per chip, so starting twice is refused by Temporal itself. */
 export const chipWorkflowId = (chipId: string) => `chip-${chipId}`;
 
-export type ChipLifecycleStatus =
-  | 'WAITING_FOR_PROXY'
-  | 'CONNECTING'
-  | 'QR'
-  | 'OPEN'
-  | 'PAUSED'
-  | 'CLOSED'
-  | 'LOGGED_OUT'
-  | 'RELEASED';
+/**
+ * Where the chip's lifecycle stands. CONNECTED means its socket is placed on a worker behind the
+ * gateway; the WhatsApp-level state (connecting, QR, open, closed) is on the chip row, written by
+ * the worker that holds the socket as Baileys reports it.
+ */
+export type ChipLifecycleStatus = 'WAITING_FOR_PROXY' | 'CONNECTING' | 'CONNECTED' | 'PAUSED' | 'LOGGED_OUT' | 'RELEASED';
 
 export interface ChipWorkflowInput {
   chipId: string;
