@@ -1,6 +1,6 @@
 import type { Db } from '@chipgate/db';
 import type { CredentialCipher } from './secrets/credential-cipher';
-import { testConnection } from './providers/provider-client';
+import { echoedExitIp, testConnection } from './providers/provider-client';
 import { loadResolvedProvider } from './providers/resolve-provider';
 
 export interface ProviderActivityDeps {
@@ -14,7 +14,8 @@ export function createProviderActivities({ db, cipher, ipEchoUrl }: ProviderActi
     /** The result names the provider and the failure, never a credential: it lands in workflow history. */
     async testProviderConnection(providerId: string) {
       const { resolved } = await loadResolvedProvider(db, cipher, providerId);
-      return testConnection(resolved, { echoUrl: ipEchoUrl });
+      const directIp = await echoedExitIp(ipEchoUrl).catch(() => undefined);
+      return testConnection(resolved, { echoUrl: ipEchoUrl, directIp });
     },
   };
 }

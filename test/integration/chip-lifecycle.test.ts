@@ -5,15 +5,22 @@ import { ChipCommandRefusedError, UnknownChipError } from '@chipgate/workflows/c
 import { addMoney, usageCost } from '@chipgate/workflows/rules/money';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
 import { historyText } from '../support/history';
+import { startWhatsAppChatStandIn, type WhatsAppChatStandIn } from '../standins/whatsapp';
 
 describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', () => {
   let world: ChipWorld;
+  let whatsapp: WhatsAppChatStandIn;
   before(async () => {
-    world = await startChipWorld({ meterIntervalSeconds: 1, metersPerRun: 4 });
+    // Holds each Baileys socket open after its handshake frame, like WhatsApp does while it answers.
+    whatsapp = await startWhatsAppChatStandIn({ reply: { kind: 'hold', sendBytes: 2048 } });
+    world = await startChipWorld({ meterIntervalSeconds: 1, metersPerRun: 4, waWebSocketUrl: whatsapp.url });
   });
-  after(() => world.close());
+  after(async () => {
+    await world.close();
+    await whatsapp.close();
+  });
 
-  it('assigns each chip its own sticky session: one stable exit IP per chip, different for two chips', async () => {
+  it('connects real Baileys through the gateway and the provider with each chip\u2019s own sticky session and exit IP', async () => {
     const user = await world.createUser('ENTERPRISE');
     const a = await world.startChip(user.id, 'a');
     const b = await world.startChip(user.id, 'b');
@@ -32,6 +39,16 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     assert.equal(chipRow.exitIp, stateA.exitIp, 'the exit IP is recorded on the chip');
     const ipEvents = await world.db.chipEvent.count({ where: { chipId: a, type: 'exit_ip_changed' } });
     assert.equal(ipEvents, 1, 'the first exit IP is one recorded change');
+
+    // Baileys' WebSocket reached the WhatsApp stand-in from each chip's own exit address...
+    await waitUntil(() => whatsapp.connections.some((c) => c.remoteAddress === stateA.exitIp) && whatsapp.connections.some((c) => c.remoteAddress === stateB.exitIp), 'both chips\u2019 sockets at the WhatsApp stand-in');
+    const fromA = whatsapp.connections.find((c) => c.remoteAddress === stateA.exitIp)!;
+    assert.equal(fromA.path, '/ws/chat');
+    assert.ok(fromA.bytesReceived > 0, 'Baileys sent its handshake through the proxy');
+    // ...through the provider with the chip's sticky-session username.
+    const usernames = world.provider.standIn.acceptedUsernames();
+    assert.ok(usernames.includes(`${world.provider.username}-session-${stateA.sessionId}`), `provider saw ${usernames.join(', ')}`);
+    assert.ok(usernames.includes(`${world.provider.username}-session-${stateB.sessionId}`));
     await world.chips.release(a, 'test done');
     await world.chips.release(b, 'test done');
   });
@@ -152,4 +169,12 @@ function causeChain(err: unknown): string {
   const messages: string[] = [];
   for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(e.message ?? '');
   return messages.join(' <- ');
+}
+
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

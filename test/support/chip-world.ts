@@ -12,31 +12,72 @@ import { emptyDatabase } from './database';
 import { testEnv } from './environment';
 import { startTestStandIn } from './standin';
 
+export interface ChipWorldOptions {
+  meterIntervalSeconds?: number;
+  metersPerRun?: number;
+  waWebSocketUrl?: string;
+  planGbLimit?: string;
+  /**
+   * Whether the world saves the stand-in as a provider with one rotating proxy for region br (the
+   * default). The end-to-end test passes false: its admin creates them through the web app.
+   */
+  seedProvider?: boolean;
+  /** Added to the worker's environment, e.g. the payment provider and CHIPGATE_APP_URL for top-ups. */
+  workerEnv?: NodeJS.ProcessEnv;
+}
+
 /**
  * A complete, isolated Chipgate for one test file: its own database, the Smartproxy stand-in as the
  * provider, a worker process on its own task queue, and a Temporal client for it.
  */
-export async function startChipWorld(options: { meterIntervalSeconds?: number; metersPerRun?: number; waWebSocketUrl?: string; planGbLimit?: string } = {}) {
+export async function startChipWorld(options?: ChipWorldOptions & { seedProvider?: true }): Promise<ChipWorld>;
+export async function startChipWorld(options: ChipWorldOptions & { seedProvider: false }): Promise<ChipWorldWithoutProvider>;
+export async function startChipWorld(options: ChipWorldOptions = {}): Promise<ChipWorld | ChipWorldWithoutProvider> {
+  // What is started so far, stopped in reverse if a later step fails (a failed start leaks nothing).
+  const started: Array<() => Promise<unknown>> = [];
+  /** Stops everything even when a step fails, then reports the first failure. */
+  const stopStarted = async () => {
+    const failures: unknown[] = [];
+    for (const stop of started.splice(0).reverse()) await stop().catch((err: unknown) => failures.push(err));
+    if (failures.length > 0) throw failures[0];
+  };
+  try {
+    const { providerId, proxyId, ...world } = await buildChipWorld(options, started, stopStarted);
+    return providerId !== null && proxyId !== null ? { ...world, providerId, proxyId } : world;
+  } catch (err) {
+    await stopStarted().catch(() => {});
+    throw err;
+  }
+}
+
+async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Promise<unknown>>, stopStarted: () => Promise<void>) {
   const database = await emptyDatabase();
+  started.push(() => database.drop());
   applyMigrations(database.url);
   const db: Db = createDb(database.url);
+  started.push(() => db.$disconnect());
   if (options.planGbLimit) await db.plan.updateMany({ data: { proxyGbLimit: options.planGbLimit } });
   const provider = await startTestStandIn();
-  const cipher = loadCredentialCipher();
-  const savedProvider = await saveProvider(db, cipher, {
-    name: 'Smartproxy BR (stand-in)',
-    type: 'RESIDENTIAL',
-    region: 'br',
-    server: provider.standIn.proxyHost,
-    port: provider.standIn.proxyPort,
-    protocol: 'HTTP',
-    username: provider.username,
-    password: provider.password,
-    apiKey: provider.apiKey,
-    apiBaseUrl: provider.standIn.apiBaseUrl,
-    costPerGb: '4.5',
-  });
-  const proxy = await db.proxy.create({ data: { providerId: savedProvider.id, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } });
+  started.push(() => provider.standIn.close());
+  let providerId: string | null = null;
+  let proxyId: string | null = null;
+  if (options.seedProvider ?? true) {
+    const savedProvider = await saveProvider(db, loadCredentialCipher(), {
+      name: 'Smartproxy BR (stand-in)',
+      type: 'RESIDENTIAL',
+      region: 'br',
+      server: provider.standIn.proxyHost,
+      port: provider.standIn.proxyPort,
+      protocol: 'HTTP',
+      username: provider.username,
+      password: provider.password,
+      apiKey: provider.apiKey,
+      apiBaseUrl: provider.standIn.apiBaseUrl,
+      costPerGb: '4.5',
+    });
+    providerId = savedProvider.id;
+    proxyId = (await db.proxy.create({ data: { providerId, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } })).id;
+  }
   const taskQueue = `chips-${randomUUID()}`;
   const worker = await startWorkerProcess(
     {
@@ -52,9 +93,12 @@ export async function startChipWorld(options: { meterIntervalSeconds?: number; m
       healthCheckMinutes: 5,
       reconcileMinutes: 60,
     },
-    { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '' },
+    { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '', ...options.workerEnv },
   );
+  // A worker that already failed has nothing left to stop.
+  started.push(() => worker.stop().catch(() => {}));
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  started.push(() => connection.close());
   const temporal = new Client({ connection });
   const chips = chipWorkflowClient(temporal, taskQueue);
   const plans = new Map((await db.plan.findMany()).map((p) => [p.code, p.id]));
@@ -98,8 +142,8 @@ export async function startChipWorld(options: { meterIntervalSeconds?: number; m
     db,
     databaseUrl: database.url,
     provider,
-    proxyId: proxy.id,
-    providerId: savedProvider.id,
+    proxyId,
+    providerId,
     worker,
     temporal,
     chips,
@@ -108,14 +152,13 @@ export async function startChipWorld(options: { meterIntervalSeconds?: number; m
     startChip,
     waitForState,
     throughChip,
-    async close() {
-      await worker.stop().catch(() => {});
-      await connection.close();
-      await provider.standIn.close();
-      await db.$disconnect();
-      await database.drop();
-    },
+    /** Stops the worker, the Temporal connection and the stand-in, and drops the database. */
+    close: stopStarted,
   };
 }
 
-export type ChipWorld = Awaited<ReturnType<typeof startChipWorld>>;
+type BuiltWorld = Awaited<ReturnType<typeof buildChipWorld>>;
+/** A world without the seeded provider and proxy (`seedProvider: false`). */
+export type ChipWorldWithoutProvider = Omit<BuiltWorld, 'providerId' | 'proxyId'>;
+/** A world with the stand-in saved as its provider and one rotating proxy for region br. */
+export type ChipWorld = ChipWorldWithoutProvider & { providerId: string; proxyId: string };

@@ -44,6 +44,8 @@ export type SmartproxyStandIn = {
   apiBaseUrl: string;
   echoUrl: string;
   accountBytes(): ByteCounts;
+  /** The proxy usernames it accepted so far (`<user>` or `<user>-session-<id>…`). */
+  acceptedUsernames(): string[];
   setAllowList(ips: string[]): void;
   close(): Promise<void>;
 };
@@ -76,6 +78,7 @@ export async function startSmartproxyStandIn(options: SmartproxyStandInOptions):
     httpAgent.destroy();
   };
 
+  const acceptedUsernames = new Set<string>();
   let proxy: Server | undefined;
   let apiPort: number;
   let echoPort: number;
@@ -90,6 +93,7 @@ export async function startSmartproxyStandIn(options: SmartproxyStandInOptions):
       sessions,
       meter,
       httpAgent,
+      acceptedUsernames,
     });
     apiPort = await listen(api, settings.ports.api, host);
     echoPort = await listen(echo, settings.ports.echo, host);
@@ -107,6 +111,7 @@ export async function startSmartproxyStandIn(options: SmartproxyStandInOptions):
     apiBaseUrl: `http://${host}:${apiPort}`,
     echoUrl: `http://${host}:${echoPort}/json`,
     accountBytes: () => meter.totals(),
+    acceptedUsernames: () => [...acceptedUsernames],
     setAllowList: (ips) => allowList.replace(ips),
     close: () => (closing ??= shutdown(proxy)),
   };

@@ -56,6 +56,8 @@ export type AccountProxyOptions = {
   sessions: StickySessions;
   meter: AccountMeter;
   httpAgent: http.Agent;
+  /** Every username the proxy accepted, so tests can see which sticky session a client used. */
+  acceptedUsernames: Set<string>;
 };
 
 export async function startAccountProxy(options: AccountProxyOptions): Promise<Server> {
@@ -68,6 +70,7 @@ export async function startAccountProxy(options: AccountProxyOptions): Promise<S
       if (identity === null || password !== options.password) {
         return { requestAuthentication: true, failMsg: 'Invalid proxy credentials' };
       }
+      options.acceptedUsernames.add(username);
       const chooseExit = () =>
         identity.kind === 'rotating'
           ? options.pool.next()

@@ -24,8 +24,8 @@ export function AlertsTable({ alerts, showUser = false, caption }: { alerts: Ale
           <th scope="col">When</th>
           {showUser ? <th scope="col">Customer</th> : null}
           <th scope="col">Alert</th>
-          <th scope="col">Used</th>
-          <th scope="col">Allowance</th>
+          <th scope="col" className="num">Used</th>
+          <th scope="col" className="num">Allowance</th>
           <th scope="col">Email</th>
           <th scope="col">Webhook</th>
         </tr>

@@ -9,6 +9,8 @@ import { flushTrafficCounters } from '@chipgate/activities/chip/traffic-counters
 import { connectChipSocket, type ChipSocketState } from '../baileys/chip-connection';
 import type { MeteringGateway } from '../gateway/metering-gateway';
 
+const DIRECT_IP_TTL_MS = 5 * 60_000;
+
 export type ConnectionOutcome = 'logged_out' | 'disconnected';
 
 interface LiveChip {
@@ -47,6 +49,7 @@ export interface ChipConnectionsDeps {
 export class ChipConnections {
   private readonly chips = new Map<string, LiveChip>();
   private readonly orphanTimers = new Map<string, NodeJS.Timeout>();
+  private direct: { at: number; ip: Promise<string | undefined> } | undefined;
 
   constructor(private readonly deps: ChipConnectionsDeps) {}
 
@@ -147,11 +150,23 @@ export class ChipConnections {
     );
   }
 
-  /** Asks the echo endpoint through the chip's own proxy which address the world sees. */
-  async observeExitIp(chipId: string): Promise<string> {
-    const ip = await echoedExitIp(this.deps.ipEchoUrl, { proxyUrl: this.live(chipId).proxyUrl });
-    await recordExitIp(this.deps.db, chipId, ip);
-    return ip;
+  /**
+   * Asks the echo endpoint through the chip's own proxy which address the world sees. An exit
+   * address equal to this server's own means the "proxy" let the chip's traffic out unproxied.
+   */
+  async observeExitIp(chipId: string): Promise<{ exitIp: string; proxied: boolean }> {
+    const [exitIp, directIp] = await Promise.all([echoedExitIp(this.deps.ipEchoUrl, { proxyUrl: this.live(chipId).proxyUrl }), this.directIp()]);
+    await recordExitIp(this.deps.db, chipId, exitIp);
+    return { exitIp, proxied: exitIp !== directIp };
+  }
+
+  /** This server's own address as the echo sees it; asked again every few minutes, unknown if the echo fails. */
+  private directIp(): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.direct || this.direct.at < now - DIRECT_IP_TTL_MS) {
+      this.direct = { at: now, ip: echoedExitIp(this.deps.ipEchoUrl).catch(() => undefined) };
+    }
+    return this.direct.ip;
   }
 
   async shutdown(): Promise<void> {

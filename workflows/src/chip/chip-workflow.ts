@@ -220,7 +220,8 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     status = next;
     upsertSearchAttributes([{ key: chipSearchAttributes.status, value: next }]);
     // Once connected, the chip row shows what Baileys reports; the worker holding the socket writes it.
-    if (next !== 'CONNECTED') await records.recordChipStatus({ chipId, status: next, reason });
+    if (next === 'PAUSED') await records.recordChipStatus({ chipId, status: next, reason, lastError: `Paused: ${reason ?? 'paused'}` });
+    else if (next !== 'CONNECTED') await records.recordChipStatus({ chipId, status: next, reason });
   }
 
   function supervise(queue: string) {
@@ -274,10 +275,27 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     }
   }
 
+  /** The chip's worker is still there: no point asking a dead worker's queue (each try costs a timeout). */
+  const workerAlive = () => s.workerQueue !== null && !watch.current?.ended;
+
+  async function checkExitIp() {
+    if (!workerAlive() || s.connectionPaused) return;
+    try {
+      const seen = await onChipWorker(s.workerQueue!).observeChipExitIp({ chipId });
+      s.exitIp = seen.exitIp;
+      if (!seen.proxied) {
+        reassignReason ??= `exit IP ${seen.exitIp} is this server's own address: the proxy did not proxy`;
+        wake = true;
+      }
+    } catch (err) {
+      s.lastError = `exit IP check failed: ${describe(err)}`;
+    }
+  }
+
   async function meter() {
     const periodEnd = new Date().toISOString();
-    if (s.workerQueue) {
-      await onChipWorker(s.workerQueue)
+    if (workerAlive()) {
+      await onChipWorker(s.workerQueue!)
         .flushChipCounters({ chipId })
         .catch((err: unknown) => (s.lastError = `counter flush failed: ${describe(err)}`));
     }
@@ -288,13 +306,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     s.lastPeriod = { bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, cost: result.cost };
     s.lastMeterAt = periodEnd;
     await enforceQuota();
-    if (s.workerQueue && !s.connectionPaused) {
-      try {
-        s.exitIp = await onChipWorker(s.workerQueue).observeChipExitIp({ chipId });
-      } catch (err) {
-        s.lastError = `exit IP check failed: ${describe(err)}`;
-      }
-    }
+    await checkExitIp();
   }
 
   let metersThisRun = 0;
@@ -326,8 +338,8 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
         s.workerQueue = (await placement.connectChip({ chipId })).workerQueue;
         s.lastError = null;
         supervise(s.workerQueue);
-        s.exitIp = await onChipWorker(s.workerQueue).observeChipExitIp({ chipId });
         await setStatus('CONNECTED');
+        await checkExitIp();
       } catch (err) {
         s.lastError = describe(err);
         log.warn('chip connect failed; retrying', { chipId, error: s.lastError });
@@ -342,6 +354,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     } else if (shouldRun && s.workerQueue && s.connectionPaused) {
       await onChipWorker(s.workerQueue).resumeChipConnection({ chipId });
       s.connectionPaused = false;
+      await records.recordChipStatus({ chipId, status: 'CONNECTING', reason: 'resumed', lastError: null });
       await setStatus('CONNECTED', 'resumed');
     } else if (!shouldRun && !s.workerQueue) {
       await setStatus('PAUSED', snapshot().pauseReason ?? undefined);

@@ -1,6 +1,7 @@
 import { getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
 import type { ProviderMaintenanceActivities } from '@chipgate/activities/providers/provider-maintenance-activities';
 import { chipWorkflowId, reassignProxySignal } from '../chip/contract';
+import { MAX_REASON_LENGTH } from '../rules/chip-commands';
 
 const maintenance = proxyActivities<ProviderMaintenanceActivities>({
   startToCloseTimeout: '1 minute',
@@ -15,9 +16,13 @@ export async function proxyHealthCheckWorkflow(): Promise<{ checked: number; unh
     const result = await maintenance.checkProxyHealth({ proxyId });
     if (!result.unhealthy) continue;
     unhealthy.push(proxyId);
+    // The failure names the provider and its server, so it can outgrow what a chip accepts as a reason,
+    // and a chip ignores a reassign signal with an invalid reason: it would stay on the broken proxy.
+    const reason = `proxy health ${result.healthScore}/100: ${result.failure ?? 'too slow'}`;
+    const fitted = reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}\u2026` : reason;
     for (const chipId of await maintenance.listChipsOnProxy({ proxyId })) {
       await getExternalWorkflowHandle(chipWorkflowId(chipId))
-        .signal(reassignProxySignal, { reason: `proxy health ${result.healthScore}/100: ${result.failure ?? 'too slow'}` })
+        .signal(reassignProxySignal, { reason: fitted })
         .catch(() => log.info('chip on an unhealthy proxy has no running workflow', { chipId }));
     }
   }

@@ -1,4 +1,5 @@
-const MAX_REASON_LENGTH = 200;
+/** The longest reason a chip command accepts; senders that build reasons from messages must fit them. */
+export const MAX_REASON_LENGTH = 200;
 
 /**
  * Checks the payload of a pause, release or reassign command before it reaches the chip workflow,

@@ -143,8 +143,8 @@ function Packs() {
             <thead>
               <tr>
                 <th scope="col">Pack</th>
-                <th scope="col">Size</th>
-                <th scope="col">Price</th>
+                <th scope="col" className="num">Size</th>
+                <th scope="col" className="num">Price</th>
                 <th scope="col">
                   <span className="sr-only">Buy</span>
                 </th>
@@ -193,10 +193,10 @@ function OrdersTable({ orders, highlight }: { orders: Order[]; highlight: string
           <tr>
             <th scope="col">Ordered</th>
             <th scope="col">Pack</th>
-            <th scope="col">Size</th>
-            <th scope="col">Price</th>
+            <th scope="col" className="num">Size</th>
+            <th scope="col" className="num">Price</th>
             <th scope="col">Status</th>
-            <th scope="col">Credited</th>
+            <th scope="col" className="num">Credited</th>
           </tr>
         </thead>
         <tbody>

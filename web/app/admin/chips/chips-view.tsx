@@ -36,7 +36,7 @@ export function AdminChipsView() {
                   <th scope="col">Proxy</th>
                   <th scope="col">Session</th>
                   <th scope="col">Exit IP</th>
-                  <th scope="col">Bytes this month</th>
+                  <th scope="col" className="num">Bytes this month</th>
                   <th scope="col">Last error</th>
                   <th scope="col">Workflow</th>
                 </tr>

@@ -40,7 +40,7 @@ export function CustomersView() {
                   <th scope="col">Role</th>
                   <th scope="col">Chips</th>
                   <th scope="col">Usage against limit</th>
-                  <th scope="col">Cost</th>
+                  <th scope="col" className="num">Cost</th>
                   <th scope="col">Plan</th>
                 </tr>
               </thead>

@@ -108,8 +108,8 @@ export function ProvidersView() {
                   <th scope="col">Username</th>
                   <th scope="col">Password</th>
                   <th scope="col">API key</th>
-                  <th scope="col">Cost per GB</th>
-                  <th scope="col">Proxies</th>
+                  <th scope="col" className="num">Cost per GB</th>
+                  <th scope="col" className="num">Proxies</th>
                   <th scope="col">Status</th>
                   <th scope="col">Actions</th>
                 </tr>

@@ -40,10 +40,10 @@ export function ProxiesView() {
                   <th scope="col">Kind</th>
                   <th scope="col">Protocol</th>
                   <th scope="col">Region</th>
-                  <th scope="col">Health</th>
-                  <th scope="col">Bytes used</th>
-                  <th scope="col">This month</th>
-                  <th scope="col">Live chips</th>
+                  <th scope="col" className="num">Health</th>
+                  <th scope="col" className="num">Bytes used</th>
+                  <th scope="col" className="num">This month</th>
+                  <th scope="col" className="num">Live chips</th>
                   <th scope="col">Last exit IP</th>
                   <th scope="col">Last health check</th>
                   <th scope="col">Status</th>
