@@ -123,6 +123,9 @@ describe('periodic proxy health checks: score, last check, and moving chips off 
     const chipId = await world.startChip(user.id, 'on-a-fake-proxy');
     const placed = await world.waitForState(chipId, (s) => s.proxyId === fake && s.exitIp !== null, 'placed on the fake proxy');
     assert.equal(placed.exitIp, '127.0.0.1', "through the fake proxy the chip leaves from this server's own address");
+    // The chip notices by itself and takes no traffic until another proxy exists.
+    const stopped = await world.waitForState(chipId, (s) => s.status === 'WAITING_FOR_PROXY' && s.workerQueue === null, 'chip stops using the fake proxy');
+    assert.match(stopped.lastError ?? '', /server\u2019s own IP; waiting for another healthy proxy/);
     await setActive(world.proxyId, true);
 
     const first = await runHealthCheck();
@@ -140,7 +143,8 @@ describe('periodic proxy health checks: score, last check, and moving chips off 
     assert.match(moved.exitIp ?? '', /^127\.0\.1\.\d+$/);
     const event = await world.db.chipEvent.findFirstOrThrow({ where: { chipId, type: 'proxy_reassigned' } });
     const { reason } = event.detail as { reason: string };
-    assert.match(reason, /^proxy health 25\/100: Provider "Not a proxy x+" let the request out from this server's own IP/);
+    // Whichever comes first moves it: the chip's own retry once a real proxy is active, or the health check's signal.
+    assert.match(reason, /^(the previous proxy did not proxy|proxy health 25\/100: Provider "Not a proxy x+" let the request out from this server's own IP)/);
     assert.ok(reason.length <= 200, `the reason fits a chip command (${reason.length} characters)`);
 
     await world.chips.release(chipId, 'done');

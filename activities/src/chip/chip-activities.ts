@@ -21,7 +21,8 @@ export interface ChipActivityDeps {
 /** Database side of a chip's lifecycle; any worker can run these. Arguments and results carry ids, never secrets. */
 export function createChipActivities({ db, deliverQuotaAlert }: ChipActivityDeps) {
   return {
-    assignProxy: (input: { chipId: string; reason: string; avoidProxyId?: string }) => assignProxy(db, input.chipId, input.reason, input.avoidProxyId),
+    assignProxy: (input: { chipId: string; reason: string; avoidProxyId?: string; onlyOther?: boolean }) =>
+      assignProxy(db, input.chipId, input.reason, input.avoidProxyId ? { proxyId: input.avoidProxyId, onlyOther: input.onlyOther ?? false } : undefined),
     releaseAssignment: (input: { chipId: string; reason: string }) => releaseAssignment(db, input.chipId, input.reason),
     recordChipStatus: (input: { chipId: string; status: ChipStatus; reason?: string; lastError?: string | null }) =>
       recordChipStatus(db, input.chipId, input.status, { reason: input.reason, lastError: input.lastError }),

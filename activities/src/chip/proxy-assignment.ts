@@ -12,9 +12,10 @@ export interface ChipAssignment {
 /**
  * Gives the chip a proxy of its region with a new sticky session. Any live assignment is released
  * first, in the same transaction, so a chip never holds two and never holds none halfway.
- * Returns null when no healthy active proxy exists: the workflow waits and asks again.
+ * Returns null when no healthy active proxy exists (or none but the one to avoid, when `onlyOther`):
+ * the workflow waits and asks again.
  */
-export async function assignProxy(db: Db, chipId: string, reason: string, avoidProxyId?: string): Promise<ChipAssignment | null> {
+export async function assignProxy(db: Db, chipId: string, reason: string, avoid?: { proxyId: string; onlyOther: boolean }): Promise<ChipAssignment | null> {
   const chip = await db.chip.findUnique({ where: { id: chipId }, select: { region: true, deletedAt: true } });
   if (!chip) throw new NotFoundError(`chip ${chipId} does not exist`);
   if (chip.deletedAt) throw new NotFoundError(`chip ${chipId} was deleted`);
@@ -23,7 +24,8 @@ export async function assignProxy(db: Db, chipId: string, reason: string, avoidP
     select: { id: true, healthScore: true, _count: { select: { assignments: { where: { releasedAt: null } } } } },
   });
   const candidates = proxies.map((p) => ({ id: p.id, healthScore: p.healthScore, liveChips: p._count.assignments }));
-  const proxy = pickProxy(candidates, avoidProxyId) ?? pickProxy(candidates);
+  // A chip leaving a proxy prefers another one; it may fall back to a new session on the same proxy unless that proxy must not be used at all.
+  const proxy = pickProxy(candidates, avoid?.proxyId) ?? (avoid?.onlyOther ? undefined : pickProxy(candidates));
   if (!proxy) return null;
   return db.$transaction(async (tx) => {
     const released = await tx.chipProxyAssignment.updateMany({ where: { chipId, releasedAt: null }, data: { releasedAt: new Date() } });

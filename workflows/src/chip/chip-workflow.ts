@@ -81,6 +81,8 @@ interface CarriedState {
   month: string | null;
   lastError: string | null;
   alertsSent: string[];
+  /** A proxy seen letting this chip's traffic out unproxied: the chip takes no traffic until it has another. */
+  unproxiedProxyId?: string | null;
 }
 
 interface Supervision {
@@ -284,7 +286,8 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
       const seen = await onChipWorker(s.workerQueue!).observeChipExitIp({ chipId });
       s.exitIp = seen.exitIp;
       if (!seen.proxied) {
-        reassignReason ??= `exit IP ${seen.exitIp} is this server's own address: the proxy did not proxy`;
+        s.unproxiedProxyId = s.assignment?.proxyId ?? null;
+        s.lastError = `exit IP ${seen.exitIp} is this server's own address: the proxy did not proxy`;
         wake = true;
       }
     } catch (err) {
@@ -313,19 +316,23 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
   if (s.workerQueue) supervise(s.workerQueue);
 
   while (!releaseReason) {
-    if (!s.assignment || reassignReason) {
-      if (reassignReason) await disconnect();
-      const reason = reassignReason ?? 'initial';
-      const assignment = await records.assignProxy({ chipId, reason, ...(reassignReason && s.assignment ? { avoidProxyId: s.assignment.proxyId } : {}) });
+    if (!s.assignment || reassignReason || s.unproxiedProxyId) {
+      if (reassignReason || s.unproxiedProxyId) await disconnect();
+      const reason = reassignReason ?? (s.unproxiedProxyId ? 'the previous proxy did not proxy' : 'initial');
+      const avoidProxyId = s.unproxiedProxyId ?? (reassignReason ? s.assignment?.proxyId : undefined);
+      const assignment = await records.assignProxy({ chipId, reason, ...(avoidProxyId ? { avoidProxyId, onlyOther: Boolean(s.unproxiedProxyId) } : {}) });
       reassignReason = null;
       if (!assignment) {
-        s.lastError = 'no healthy proxy is free in this chip\u2019s region';
+        s.lastError = s.unproxiedProxyId
+          ? 'the proxy let this chip out from the server\u2019s own IP; waiting for another healthy proxy in its region'
+          : 'no healthy proxy is free in this chip\u2019s region';
         await setStatus('WAITING_FOR_PROXY', s.lastError);
         await condition(() => wake, `${settings.proxyRetrySeconds} seconds`);
         wake = false;
         continue;
       }
       s.assignment = assignment;
+      s.unproxiedProxyId = null;
       s.exitIp = null;
     }
 

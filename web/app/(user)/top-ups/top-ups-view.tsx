@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/server/routers/_app';
 import { FormError } from '@/components/form';
-import { UsageMeter } from '@/components/charts';
+import { AllowanceCard } from '@/components/allowance-card';
 import { currentMonthKey, formatBytes, formatDateTime, formatMoney, formatMonth } from '@/lib/format';
 
 type Pack = RouterOutputs['topUps']['packs'][number];
@@ -35,7 +35,7 @@ export function TopUpsView({ returnedOrderId, checkout }: { returnedOrderId: str
         <h1>Buy GB</h1>
       </div>
       {returnedOrderId && checkout ? <ReturnNotice order={returned} checkout={checkout} /> : null}
-      <Allowance />
+      <AllowanceCard title={`Allowance for ${formatMonth(currentMonthKey())}`} testIdPrefix="top-up" footer={() => <p className="muted">Top-ups count for the month they are bought in.</p>} />
       <Packs />
       <section className="card" aria-labelledby="orders-heading">
         <h2 id="orders-heading">My orders</h2>
@@ -71,43 +71,6 @@ function ReturnNotice({ order, checkout }: { order: Order | undefined; checkout:
     <p className={good ? 'notice notice-good' : 'notice'} role="status" data-testid="top-up-return-notice" data-order-status={order.status}>
       {text}
     </p>
-  );
-}
-
-function Allowance() {
-  const trpc = useTRPC();
-  const thisMonth = currentMonthKey();
-  const summary = useQuery(trpc.usage.summary.queryOptions({ month: thisMonth }, { refetchInterval: 5_000 }));
-  return (
-    <section className="card" aria-labelledby="allowance-heading">
-      <h2 id="allowance-heading">Allowance for {formatMonth(thisMonth)}</h2>
-      {summary.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : summary.error ? (
-        <FormError error={summary.error} />
-      ) : (
-        <>
-          <UsageMeter used={summary.data.usedBytes} allowance={summary.data.allowanceBytes} percent={summary.data.percent} />
-          <dl className="facts">
-            <div>
-              <dt>Plan</dt>
-              <dd>
-                {summary.data.plan.name} ({formatBytes(summary.data.planBytes)})
-              </dd>
-            </div>
-            <div>
-              <dt>Top-ups this month</dt>
-              <dd data-testid="top-up-credits">{formatBytes(summary.data.creditBytes)}</dd>
-            </div>
-            <div>
-              <dt>Allowance</dt>
-              <dd data-testid="top-up-allowance">{formatBytes(summary.data.allowanceBytes)}</dd>
-            </div>
-          </dl>
-          <p className="muted">Top-ups count for the month they are bought in.</p>
-        </>
-      )}
-    </section>
   );
 }
 
