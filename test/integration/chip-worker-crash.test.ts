@@ -6,8 +6,6 @@ import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
-import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
-import { saveProvider } from '@chipgate/activities/providers/provider-store';
 import { chipWorkflowClient, type ChipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { chipWorkflowId, type ChipState } from '@chipgate/workflows/chip/contract';
 import { addMoney } from '@chipgate/workflows/rules/money';
@@ -15,7 +13,7 @@ import { startWhatsAppChatStandIn, type WhatsAppChatStandIn } from '../standins/
 import { repoRoot } from '../stack/paths';
 import { emptyDatabase } from '../support/database';
 import { testEnv } from '../support/environment';
-import { startTestStandIn } from '../support/standin';
+import { saveStandInProvider, startTestStandIn } from '../support/standin';
 
 /**
  * A worker process is SIGKILLed while the chip's meter transaction is open, and a new worker
@@ -71,18 +69,7 @@ describe('a worker killed in the middle of a meter cycle', () => {
     provider = await startTestStandIn();
     // Each chat connection is held open silently until the test asks for a payload.
     chat = await startWhatsAppChatStandIn({ reply: { kind: 'hold' } });
-    const saved = await saveProvider(db, loadCredentialCipher(), {
-      name: 'Smartproxy BR (stand-in)',
-      type: 'RESIDENTIAL',
-      region: 'br',
-      server: provider.standIn.proxyHost,
-      port: provider.standIn.proxyPort,
-      protocol: 'HTTP',
-      username: provider.username,
-      password: provider.password,
-      costPerGb: '4.5',
-    });
-    proxyId = (await db.proxy.create({ data: { providerId: saved.id, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } })).id;
+    ({ proxyId } = await saveStandInProvider(db, provider));
     connection = await Connection.connect({ address: testEnv.temporalAddress });
     temporal = new Client({ connection });
     chips = chipWorkflowClient(temporal, taskQueue);

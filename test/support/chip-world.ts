@@ -3,14 +3,12 @@ import { Client, Connection } from '@temporalio/client';
 import { ProxyAgent, request } from 'undici';
 import { createDb, type Db } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
-import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
-import { saveProvider } from '@chipgate/activities/providers/provider-store';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import type { ChipState } from '@chipgate/workflows/chip/contract';
 import { startWorkerProcess } from '@chipgate/worker/worker-process';
 import { emptyDatabase } from './database';
 import { testEnv } from './environment';
-import { startTestStandIn } from './standin';
+import { saveStandInProvider, startTestStandIn } from './standin';
 
 export interface ChipWorldOptions {
   meterIntervalSeconds?: number;
@@ -62,21 +60,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
   let providerId: string | null = null;
   let proxyId: string | null = null;
   if (options.seedProvider ?? true) {
-    const savedProvider = await saveProvider(db, loadCredentialCipher(), {
-      name: 'Smartproxy BR (stand-in)',
-      type: 'RESIDENTIAL',
-      region: 'br',
-      server: provider.standIn.proxyHost,
-      port: provider.standIn.proxyPort,
-      protocol: 'HTTP',
-      username: provider.username,
-      password: provider.password,
-      apiKey: provider.apiKey,
-      apiBaseUrl: provider.standIn.apiBaseUrl,
-      costPerGb: '4.5',
-    });
-    providerId = savedProvider.id;
-    proxyId = (await db.proxy.create({ data: { providerId, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } })).id;
+    ({ providerId, proxyId } = await saveStandInProvider(db, provider));
   }
   const taskQueue = `chips-${randomUUID()}`;
   const worker = await startWorkerProcess(
