@@ -76,6 +76,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
       counterFlushMs: 250,
       healthCheckMinutes: 5,
       reconcileMinutes: 60,
+      maxChips: 2000,
     },
     { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '', ...options.workerEnv },
   );

@@ -6,6 +6,9 @@ const require = createRequire(import.meta.url);
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
+export const DEFAULT_MAX_CHIPS = 2000;
+const WORKER_QUEUE_HEADROOM = 200;
+
 /** Bundling the workflows takes seconds; every worker in this process shares one bundle. */
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('@chipgate/workflows'), logger: quietBundlerLogger });
@@ -40,6 +43,8 @@ export async function createChipgateWorker(opts: {
   activities: object;
   workerQueue?: string;
   workerQueueActivities?: object;
+  /** Chips whose sockets this process may hold; each keeps one supervise activity running on the worker queue. */
+  maxChips?: number;
 }): Promise<ChipgateWorker> {
   const connection = await NativeConnection.connect({ address: opts.temporalAddress });
   const workerQueue = opts.workerQueue ?? `${opts.taskQueue}-worker-${randomUUID()}`;
@@ -47,7 +52,17 @@ export async function createChipgateWorker(opts: {
     await Worker.create({ connection, namespace: opts.namespace, taskQueue: opts.taskQueue, workflowBundle: await workflowBundle(), activities: opts.activities }),
   ];
   if (opts.workerQueueActivities) {
-    workers.push(await Worker.create({ connection, namespace: opts.namespace, taskQueue: workerQueue, activities: opts.workerQueueActivities }));
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: opts.namespace,
+        taskQueue: workerQueue,
+        activities: opts.workerQueueActivities,
+        // Temporal's default of 100 slots would be filled by 100 idle supervise activities, and then
+        // no flush or pause of any chip could start: room for every chip, plus its short activities.
+        maxConcurrentActivityTaskExecutions: (opts.maxChips ?? DEFAULT_MAX_CHIPS) + WORKER_QUEUE_HEADROOM,
+      }),
+    );
   }
   let running: Promise<void> | undefined;
   return {

@@ -1,4 +1,5 @@
 import { requireDatabaseUrl } from '@chipgate/db';
+import { DEFAULT_MAX_CHIPS } from './bootstrap';
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -14,6 +15,7 @@ export interface WorkerConfig {
   counterFlushMs: number;
   healthCheckMinutes: number;
   reconcileMinutes: number;
+  maxChips: number;
 }
 
 function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -40,5 +42,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     counterFlushMs: integerSetting(env, 'CHIPGATE_COUNTER_FLUSH_MS', 5000, 200, 300_000),
     healthCheckMinutes: integerSetting(env, 'CHIPGATE_HEALTH_CHECK_MINUTES', 5, 1, 1440),
     reconcileMinutes: integerSetting(env, 'CHIPGATE_RECONCILE_MINUTES', 60, 5, 10_080),
+    maxChips: integerSetting(env, 'CHIPGATE_MAX_CHIPS_PER_WORKER', DEFAULT_MAX_CHIPS, 1, 100_000),
   };
 }

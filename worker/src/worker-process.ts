@@ -23,7 +23,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
   const gateway = await startMeteringGateway({ host: config.gatewayHost, port: config.gatewayPort });
-  const connections = new ChipConnections({ db, cipher, gateway, workerId, ipEchoUrl: config.ipEchoUrl, waWebSocketUrl: config.waWebSocketUrl });
+  const connections = new ChipConnections({ db, cipher, gateway, workerId, ipEchoUrl: config.ipEchoUrl, waWebSocketUrl: config.waWebSocketUrl, maxChips: config.maxChips });
   // Live counters reach the database every few seconds, so a worker that dies loses at most that much.
   const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => console.error(`counter flush failed: ${String(err)}`)), config.counterFlushMs);
 
@@ -40,6 +40,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
       ...createTopUpActivities({ db, ...topUpDepsFromEnv(env) }),
     },
     workerQueueActivities: createChipSocketActivities(connections),
+    maxChips: config.maxChips,
   });
   const running = worker.run().finally(async () => {
     clearInterval(flushTimer);

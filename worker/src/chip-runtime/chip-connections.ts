@@ -40,6 +40,8 @@ export interface ChipConnectionsDeps {
   /** Where Baileys opens its WebSocket; unset means WhatsApp's own servers. */
   waWebSocketUrl?: string;
   reconnectBaseDelayMs?: number;
+  /** Beyond this many chips the worker refuses new ones, so another worker takes them. */
+  maxChips?: number;
 }
 
 /**
@@ -64,6 +66,9 @@ export class ChipConnections {
 
   async connect(chipId: string): Promise<void> {
     if (this.chips.has(chipId)) return;
+    if (this.deps.maxChips !== undefined && this.chips.size >= this.deps.maxChips) {
+      throw new WorkerFullError(`worker ${this.deps.workerId} already holds its maximum of ${this.deps.maxChips} chips`);
+    }
     const { db, cipher, gateway } = this.deps;
     const assignment = await db.chipProxyAssignment.findFirst({
       where: { chipId, releasedAt: null },
@@ -207,4 +212,9 @@ export class ChipNotOnThisWorkerError extends Error {
     super(`chip ${chipId} has no connection on worker ${workerId}`);
     this.name = 'ChipNotOnThisWorkerError';
   }
+}
+
+/** Retryable: the connect activity's next attempt may land on a worker with room. */
+export class WorkerFullError extends Error {
+  override name = 'WorkerFullError';
 }
