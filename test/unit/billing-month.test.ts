@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { billingMonthOf, nextBillingMonthStart } from '@chipgate/workflows/rules/billing-month';
+import { billingMonthDate, billingMonthOf, nextBillingMonthStart } from '@chipgate/workflows/rules/billing-month';
 
 describe('billingMonthOf', () => {
   it('is the first day of the UTC month', () => {
@@ -33,5 +33,17 @@ describe('nextBillingMonthStart', () => {
 
   it('refuses an invalid date', () => {
     assert.throws(() => nextBillingMonthStart(new Date(Number.NaN)), /instant must be a valid Date/);
+  });
+});
+
+describe('billingMonthDate', () => {
+  it('is midnight UTC on the first day of the billing month', () => {
+    assert.equal(billingMonthDate('2026-11-01').toISOString(), '2026-11-01T00:00:00.000Z');
+    assert.equal(billingMonthDate(billingMonthOf(new Date('2026-12-31T23:59:59Z'))).toISOString(), '2026-12-01T00:00:00.000Z');
+  });
+
+  it('refuses anything that is not the first day of a month', () => {
+    assert.throws(() => billingMonthDate('2026-11-15'), /month must be the first day of a month/);
+    assert.throws(() => billingMonthDate('2026-13-01'), /month must be the first day of a month/);
   });
 });

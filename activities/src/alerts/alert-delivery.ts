@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Db, QuotaThreshold } from '@chipgate/db';
 import { assertBillingMonth, quotaAlertEmail, quotaAlertWebhookBody, type QuotaAlertFacts } from './alert-message';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+import { billingMonthDate } from '@chipgate/workflows/rules/billing-month';
 
 export interface AlertConfig {
   /** Absent: alerts are still recorded (and webhooked), but nobody is emailed. */
@@ -180,7 +181,7 @@ function parseInput(input: QuotaAlertInput) {
   }
   return {
     userId: input.userId,
-    month: new Date(`${input.month}T00:00:00.000Z`),
+    month: billingMonthDate(input.month),
     threshold: input.threshold,
     bytesUsed: input.bytesUsed,
     bytesAllowed: input.bytesAllowed,

@@ -1,5 +1,5 @@
 import { Prisma, type Db } from '@chipgate/db';
-import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import { billingMonthDate, billingMonthOf } from '@chipgate/workflows/rules/billing-month';
 import { usageCost } from '@chipgate/workflows/rules/money';
 import { NotFoundError } from '../errors';
 
@@ -28,6 +28,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
   const periodStart = new Date(period.periodStart);
   const periodEnd = new Date(period.periodEnd);
   const month = billingMonthOf(periodEnd);
+  const monthDate = billingMonthDate(month);
   return db.$transaction(async (tx) => {
     const chip = await tx.chip.findUnique({ where: { id: period.chipId }, select: { ownerId: true } });
     if (!chip) throw new NotFoundError(`chip ${period.chipId} does not exist`);
@@ -63,7 +64,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
             bytesTotal: total,
             cost: rowCost,
             currency: proxy.provider.currency,
-            month: new Date(`${month}T00:00:00Z`),
+            month: monthDate,
             periodStart,
             periodEnd,
           },
@@ -75,8 +76,8 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
       if (inserted.count === 0) continue;
       await tx.proxy.update({ where: { id: proxyId }, data: { totalBytesUsed: { increment: total } } });
       await tx.userProxyCost.upsert({
-        where: { userId_month: { userId: chip.ownerId, month: new Date(`${month}T00:00:00Z`) } },
-        create: { userId: chip.ownerId, month: new Date(`${month}T00:00:00Z`), bytesTotal: total, cost: rowCost, currency: proxy.provider.currency },
+        where: { userId_month: { userId: chip.ownerId, month: monthDate } },
+        create: { userId: chip.ownerId, month: monthDate, bytesTotal: total, cost: rowCost, currency: proxy.provider.currency },
         update: { bytesTotal: { increment: total }, cost: { increment: rowCost } },
       });
       billedProxies.add(proxyId);
@@ -89,7 +90,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
         await tx.$executeRaw`UPDATE chip_traffic_counters SET billed_sent = ${c.bytes_sent}, billed_received = ${c.bytes_received} WHERE id = ${c.id}::uuid`;
       }
     }
-    const monthly = await tx.userProxyCost.findUnique({ where: { userId_month: { userId: chip.ownerId, month: new Date(`${month}T00:00:00Z`) } }, select: { bytesTotal: true } });
+    const monthly = await tx.userProxyCost.findUnique({ where: { userId_month: { userId: chip.ownerId, month: monthDate } }, select: { bytesTotal: true } });
     return { bytesSent: sent.toString(), bytesReceived: received.toString(), cost: cost.toFixed(8), monthBytes: (monthly?.bytesTotal ?? 0n).toString(), month };
   });
 }

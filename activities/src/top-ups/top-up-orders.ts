@@ -3,7 +3,7 @@
  * payment webhook and the web app share. Decimals, bigints and dates leave here as strings.
  */
 import type { Db, TopUpOrderStatus } from '@chipgate/db';
-import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import { billingMonthDate, billingMonthOf } from '@chipgate/workflows/rules/billing-month';
 import { gbToBytes } from '@chipgate/workflows/rules/bytes';
 
 /** Long enough to pay by card; Stripe keeps its checkout open at least 30 minutes whatever the order says. */
@@ -114,7 +114,7 @@ export async function settleTopUpPayment(db: Db, input: { orderId: string; payme
     if (won.count === 1) {
       const bytes = gbToBytes(order.sizeGb.toFixed(), 'sizeGb');
       const month = billingMonthOf(paidAt);
-      await tx.topUpCredit.create({ data: { userId: order.userId, orderId, month: monthDate(month), bytes, note: `paid: ${paymentRef}` } });
+      await tx.topUpCredit.create({ data: { userId: order.userId, orderId, month: billingMonthDate(month), bytes, note: `paid: ${paymentRef}` } });
       return { outcome: 'credited', bytes: bytes.toString(), month };
     }
     if (order.status === 'PAID') return { outcome: 'already_credited' };
@@ -161,8 +161,4 @@ function orderView(order: OrderRow): TopUpOrderView {
     createdAt: order.createdAt.toISOString(),
     credit: order.credit && { bytes: order.credit.bytes.toString(), month: order.credit.month.toISOString().slice(0, 10) },
   };
-}
-
-function monthDate(month: string): Date {
-  return new Date(`${month}T00:00:00Z`);
 }

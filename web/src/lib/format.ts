@@ -1,9 +1,7 @@
-import { formatBytes as formatBytesRule } from '@chipgate/workflows/rules/bytes';
+import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
 
 /** "512.0 MB", "1.25 GB" (1024-based, the one GB definition in workflows/src/rules/bytes.ts). */
-export function formatBytes(bytes: bigint): string {
-  return bytes === 0n ? '0 B' : formatBytesRule(bytes);
-}
+export { formatBytes } from '@chipgate/workflows/rules/bytes';
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
@@ -41,7 +39,7 @@ export function formatMonth(key: string): string {
 
 /** The current billing month (UTC), "2026-11". */
 export function currentMonthKey(now = new Date()): string {
-  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  return billingMonthOf(now).slice(0, 7);
 }
 
 /** The `count` months up to and including the current one, newest first. */

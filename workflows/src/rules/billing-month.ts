@@ -8,6 +8,12 @@ export function billingMonthOf(instant: Date): string {
   return `${year}-${month}-01`;
 }
 
+/** The value stored in `month` (DATE) columns for a billing month given as "2026-11-01". */
+export function billingMonthDate(month: string): Date {
+  if (!/^\d{4}-(0[1-9]|1[0-2])-01$/.test(month)) throw new RangeError(`month must be the first day of a month like 2026-11-01, got "${month}"`);
+  return new Date(`${month}T00:00:00Z`);
+}
+
 /** Midnight UTC on the first day of the month after the instant's: when its billing month ends. */
 export function nextBillingMonthStart(instant: Date): Date {
   assertValidDate(instant);

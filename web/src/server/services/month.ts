@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import { billingMonthDate, billingMonthOf, nextBillingMonthStart } from '@chipgate/workflows/rules/billing-month';
 
 /** A billing month as the web app names it: "2026-11". */
 export const monthInput = z
@@ -18,8 +18,7 @@ export interface BillingMonth {
 /** The given month, or the current billing month (UTC) when none is given. */
 export function billingMonth(month?: string, now = new Date()): BillingMonth {
   const key = month ?? billingMonthOf(now).slice(0, 7);
-  const [year, monthNumber] = key.split('-').map(Number) as [number, number];
-  const date = new Date(Date.UTC(year, monthNumber - 1, 1));
-  const days = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+  const date = billingMonthDate(`${key}-01`);
+  const days = new Date(nextBillingMonthStart(date).getTime() - 1).getUTCDate();
   return { key, date, days };
 }
