@@ -1,4 +1,5 @@
 import type { Db } from '@chipgate/db';
+import { billingMonthDate } from '@chipgate/workflows/rules/billing-month';
 import { isOverQuota, monthlyAllowanceBytes, quotaThresholdsReached, type QuotaThreshold } from '@chipgate/workflows/rules/quota';
 import { NotFoundError } from '../errors';
 
@@ -10,16 +11,18 @@ export interface QuotaStanding {
   thresholdsReached: QuotaThreshold[];
 }
 
-/** Where the user stands this month: usage from proxy_usage_logs, allowance from plan + top-ups. */
+/** Where the user stands this month: metered usage against the allowance (plan + top-ups). */
 export async function quotaStanding(db: Db, userId: string, month: string): Promise<QuotaStanding> {
-  const monthDate = new Date(`${month}T00:00:00Z`);
+  const monthDate = billingMonthDate(month);
   const [user, usage, credits] = await Promise.all([
     db.user.findUnique({ where: { id: userId }, select: { plan: { select: { proxyGbLimit: true } } } }),
-    db.proxyUsageLog.aggregate({ where: { userId, month: monthDate }, _sum: { bytesTotal: true } }),
+    // The roll-up, written in the same transaction as each usage row, so it always equals their sum;
+    // summing a month of usage rows on every meter of every chip would grow with the month.
+    db.userProxyCost.findUnique({ where: { userId_month: { userId, month: monthDate } }, select: { bytesTotal: true } }),
     db.topUpCredit.findMany({ where: { userId, month: monthDate }, select: { bytes: true } }),
   ]);
   if (!user) throw new NotFoundError(`user ${userId} does not exist`);
-  const used = usage._sum.bytesTotal ?? 0n;
+  const used = usage?.bytesTotal ?? 0n;
   const allowance = monthlyAllowanceBytes(user.plan.proxyGbLimit.toString(), credits.map((c) => c.bytes));
   return {
     month,
