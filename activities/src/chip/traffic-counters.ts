@@ -1,4 +1,4 @@
-import type { Db } from '@chipgate/db';
+import { Prisma, type Db } from '@chipgate/db';
 
 export interface CounterReading {
   counterId: string;
@@ -10,17 +10,19 @@ export interface CounterReading {
 }
 
 /**
- * Persists cumulative gateway counters. Counters only grow, so GREATEST keeps a late, older flush
- * from moving a counter backwards.
+ * Persists cumulative gateway counters in one statement, whatever the number of chips. Counters only
+ * grow, so GREATEST keeps a late, older flush from moving a counter backwards.
  */
 export async function flushTrafficCounters(db: Db, readings: readonly CounterReading[]): Promise<void> {
-  for (const r of readings) {
-    await db.$executeRaw`
-      INSERT INTO chip_traffic_counters (id, chip_id, proxy_id, worker_id, bytes_sent, bytes_received, updated_at)
-      VALUES (${r.counterId}::uuid, ${r.chipId}::uuid, ${r.proxyId}::uuid, ${r.workerId}, ${r.bytesSent}, ${r.bytesReceived}, now())
-      ON CONFLICT (id) DO UPDATE SET
-        bytes_sent = GREATEST(chip_traffic_counters.bytes_sent, EXCLUDED.bytes_sent),
-        bytes_received = GREATEST(chip_traffic_counters.bytes_received, EXCLUDED.bytes_received),
-        updated_at = now()`;
-  }
+  if (readings.length === 0) return;
+  const rows = readings.map(
+    (r) => Prisma.sql`(${r.counterId}::uuid, ${r.chipId}::uuid, ${r.proxyId}::uuid, ${r.workerId}, ${r.bytesSent}, ${r.bytesReceived}, now())`,
+  );
+  await db.$executeRaw`
+    INSERT INTO chip_traffic_counters (id, chip_id, proxy_id, worker_id, bytes_sent, bytes_received, updated_at)
+    VALUES ${Prisma.join(rows)}
+    ON CONFLICT (id) DO UPDATE SET
+      bytes_sent = GREATEST(chip_traffic_counters.bytes_sent, EXCLUDED.bytes_sent),
+      bytes_received = GREATEST(chip_traffic_counters.bytes_received, EXCLUDED.bytes_received),
+      updated_at = now()`;
 }

@@ -19,6 +19,8 @@ interface LiveChip {
   counterId: string;
   proxyUrl: string;
   socket: Awaited<ReturnType<typeof connectChipSocket>> | null;
+  /** Counts as last written to chip_traffic_counters; null before the first flush creates the row. */
+  flushed: { sent: bigint; received: bigint } | null;
   outcome: Promise<ConnectionOutcome>;
   settle(outcome: ConnectionOutcome): void;
 }
@@ -86,7 +88,7 @@ export class ChipConnections {
     });
     let settle!: (outcome: ConnectionOutcome) => void;
     const outcome = new Promise<ConnectionOutcome>((resolve) => (settle = resolve));
-    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, outcome, settle };
+    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, flushed: null, outcome, settle };
     this.chips.set(chipId, chip);
     await this.flush(chipId);
     await this.openSocket(chip);
@@ -143,16 +145,27 @@ export class ChipConnections {
     chip.settle('disconnected');
   }
 
-  /** Persists the gateway's live counters of one chip, or of all chips on this worker. */
+  /**
+   * Persists the gateway's live counters of one chip, or of all chips on this worker. Idle chips
+   * (counts unchanged since their last flush) are left out, so a worker full of quiet chips writes little.
+   */
   async flush(chipId?: string): Promise<void> {
     const chips = chipId ? [this.live(chipId)] : [...this.chips.values()];
+    const changed = chips
+      .map((chip) => ({ chip, counts: this.deps.gateway.readCounters(chip.chipId) }))
+      .filter(({ chip, counts }) => chip.flushed?.sent !== counts.sent || chip.flushed.received !== counts.received);
     await flushTrafficCounters(
       this.deps.db,
-      chips.map((chip) => {
-        const counts = this.deps.gateway.readCounters(chip.chipId);
-        return { counterId: chip.counterId, chipId: chip.chipId, proxyId: chip.proxyId, workerId: this.deps.workerId, bytesSent: counts.sent, bytesReceived: counts.received };
-      }),
+      changed.map(({ chip, counts }) => ({
+        counterId: chip.counterId,
+        chipId: chip.chipId,
+        proxyId: chip.proxyId,
+        workerId: this.deps.workerId,
+        bytesSent: counts.sent,
+        bytesReceived: counts.received,
+      })),
     );
+    for (const { chip, counts } of changed) chip.flushed = counts;
   }
 
   /**
