@@ -133,12 +133,18 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
   const watch: { current: Supervision | null } = { current: null };
   let loggedOut = false;
 
+  const pauseReason = () => s.operatorPause ?? (s.quotaPaused ? 'monthly quota reached' : null);
+  /** Waits before trying again, unless a command arrives first. */
+  const retryLater = async () => {
+    await condition(() => wake, `${settings.proxyRetrySeconds} seconds`);
+    wake = false;
+  };
   const snapshot = (): ChipState => ({
     chipId,
     userId,
     status,
     paused: Boolean(s.operatorPause || s.quotaPaused),
-    pauseReason: s.operatorPause ?? (s.quotaPaused ? 'monthly quota reached' : null),
+    pauseReason: pauseReason(),
     proxyId: s.assignment?.proxyId ?? null,
     assignmentId: s.assignment?.assignmentId ?? null,
     sessionId: s.assignment?.sessionId ?? null,
@@ -327,8 +333,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
           ? 'the proxy let this chip out from the server\u2019s own IP; waiting for another healthy proxy in its region'
           : 'no healthy proxy is free in this chip\u2019s region';
         await setStatus('WAITING_FOR_PROXY', s.lastError);
-        await condition(() => wake, `${settings.proxyRetrySeconds} seconds`);
-        wake = false;
+        await retryLater();
         continue;
       }
       s.assignment = assignment;
@@ -350,21 +355,20 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
       } catch (err) {
         s.lastError = describe(err);
         log.warn('chip connect failed; retrying', { chipId, error: s.lastError });
-        await condition(() => wake, `${settings.proxyRetrySeconds} seconds`);
-        wake = false;
+        await retryLater();
         continue;
       }
     } else if (!shouldRun && s.workerQueue && !s.connectionPaused) {
-      await onChipWorker(s.workerQueue).pauseChipConnection({ chipId, reason: snapshot().pauseReason ?? 'paused' });
+      await onChipWorker(s.workerQueue).pauseChipConnection({ chipId, reason: pauseReason() ?? 'paused' });
       s.connectionPaused = true;
-      await setStatus('PAUSED', snapshot().pauseReason ?? undefined);
+      await setStatus('PAUSED', pauseReason() ?? undefined);
     } else if (shouldRun && s.workerQueue && s.connectionPaused) {
       await onChipWorker(s.workerQueue).resumeChipConnection({ chipId });
       s.connectionPaused = false;
       await records.recordChipStatus({ chipId, status: 'CONNECTING', reason: 'resumed', lastError: null });
       await setStatus('CONNECTED', 'resumed');
     } else if (!shouldRun && !s.workerQueue) {
-      await setStatus('PAUSED', snapshot().pauseReason ?? undefined);
+      await setStatus('PAUSED', pauseReason() ?? undefined);
     }
 
     const nextMeterAt = new Date(s.lastMeterAt).getTime() + settings.meterIntervalSeconds * 1000;
