@@ -1,4 +1,5 @@
 import { requireDatabaseUrl } from '@chipgate/db';
+import { DEFAULT_TASK_QUEUE } from '@chipgate/workflows/task-queues';
 import { DEFAULT_MAX_CHIPS } from './bootstrap';
 
 export interface WorkerConfig {
@@ -34,7 +35,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     databaseUrl: requireDatabaseUrl(env),
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: env.CHIPGATE_TASK_QUEUE ?? 'chipgate',
+    taskQueue: env.CHIPGATE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     ipEchoUrl,
     waWebSocketUrl: env.CHIPGATE_WA_WEBSOCKET_URL || undefined,
     gatewayHost: env.CHIPGATE_GATEWAY_HOST ?? '127.0.0.1',

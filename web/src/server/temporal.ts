@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 
 const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?: Promise<Client> };
 
@@ -23,5 +24,5 @@ export function chipWorkflowUrl(chipId: string): string | null {
   const base = process.env.TEMPORAL_UI_URL?.replace(/\/+$/, '');
   if (!base) return null;
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/chip-${chipId}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${chipWorkflowId(chipId)}`;
 }

@@ -5,6 +5,7 @@ import {
   DEFAULT_CHIP_SETTINGS,
   chipWorkflowId,
   pauseChipUpdate,
+  quotaChangedSignal,
   quotaChangedUpdate,
   reassignProxyUpdate,
   releaseChipUpdate,
@@ -88,6 +89,16 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
       }),
     reassignProxy: (chipId: string, reason: string) => known(chipId, () => handle(chipId).executeUpdate(reassignProxyUpdate, { args: [{ reason }] })),
     quotaChanged: (chipId: string) => known(chipId, () => handle(chipId).executeUpdate(quotaChangedUpdate)),
+    /**
+     * Tells chips their owner's allowance changed without waiting for them to act on it; answers the
+     * chips whose workflows were running.
+     */
+    async signalQuotaChanged(chipIds: readonly string[]): Promise<string[]> {
+      const sent = await Promise.allSettled(chipIds.map((chipId) => handle(chipId).signal(quotaChangedSignal)));
+      const failed = sent.find((result): result is PromiseRejectedResult => result.status === 'rejected' && !(result.reason instanceof WorkflowNotFoundError));
+      if (failed) throw failed.reason;
+      return chipIds.filter((_, index) => sent[index]?.status === 'fulfilled');
+    },
   };
 }
 

@@ -1,5 +1,4 @@
 import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
-import { chipWorkflowId, quotaChangedSignal } from '../chip/contract';
 import { CHIPGATE_TASK_QUEUE } from '../task-queues';
 import { checkoutOpenedUpdate, paymentConfirmedSignal, topUpWorkflowId, type PaymentConfirmed } from '../top-up/contract';
 import type { topUpPurchaseWorkflow } from '../top-up/top-up-purchase';
@@ -40,14 +39,6 @@ export function topUpPurchaseClient(client: Client, taskQueue: string = CHIPGATE
         if (err instanceof WorkflowNotFoundError) return false;
         throw err;
       }
-    },
-
-    /** Tells chips their owner's allowance changed; answers the chips whose workflows were running. */
-    async notifyQuotaChanged(chipIds: readonly string[]): Promise<string[]> {
-      const sent = await Promise.allSettled(chipIds.map((chipId) => client.workflow.getHandle(chipWorkflowId(chipId)).signal(quotaChangedSignal)));
-      const failed = sent.find((result): result is PromiseRejectedResult => result.status === 'rejected' && !(result.reason instanceof WorkflowNotFoundError));
-      if (failed) throw failed.reason;
-      return chipIds.filter((_, index) => sent[index]?.status === 'fulfilled');
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '@chipgate/db';
 import { PaymentWebhookError, type PaymentEvent, type PaymentProvider } from '@chipgate/activities/payments/payment-provider';
 import { liveChipIdsOfOrderOwner, settleTopUpPayment, UnknownTopUpOrderError } from '@chipgate/activities/top-ups/top-up-orders';
+import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
 
 const MAX_BODY_BYTES = 1 << 20;
@@ -63,7 +64,7 @@ async function confirmPayment({ db, temporal }: PaymentWebhookDeps, event: Extra
   }
   if (settled.outcome === 'credited') {
     // The credit stands either way; a chip that misses this hears of it at its next quota check.
-    await purchases.notifyQuotaChanged(await liveChipIdsOfOrderOwner(db, orderId)).catch((err: unknown) => {
+    await chipWorkflowClient(await temporal()).signalQuotaChanged(await liveChipIdsOfOrderOwner(db, orderId)).catch((err: unknown) => {
       console.warn(`top-up order ${orderId} credited, but its chips could not all be told:`, err);
     });
   }
