@@ -25,9 +25,9 @@ import { dropDatabase, ensureDatabase } from '../stack/postgres';
 import { isLoopbackV4 } from '../standins/smartproxy/addresses';
 import {
   encryptMedia,
-  startWhatsAppChatStandIn,
+  startWhatsAppStandIn,
   startWhatsAppMediaStandIn,
-  type WhatsAppChatStandIn,
+  type WhatsAppStandIn,
   type WhatsAppMediaStandIn,
 } from '../standins/whatsapp';
 
@@ -143,7 +143,7 @@ async function newChip(): Promise<{ chipId: string; username: string }> {
 
 describe('Baileys chip connection through the chip proxy', () => {
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-  let chat: WhatsAppChatStandIn;
+  let chat: WhatsAppStandIn;
   let media: WhatsAppMediaStandIn;
   let scratchDir: string;
   const openConnections = new Set<ChipConnection>();
@@ -179,7 +179,7 @@ describe('Baileys chip connection through the chip proxy', () => {
 
   before(async () => {
     proxy = await startRecordingProxy();
-    chat = await startWhatsAppChatStandIn();
+    chat = await startWhatsAppStandIn();
     media = await startWhatsAppMediaStandIn();
     scratchDir = await mkdtemp(path.join(os.tmpdir(), 'chipgate-baileys-'));
   });
@@ -193,7 +193,7 @@ describe('Baileys chip connection through the chip proxy', () => {
   });
 
   it('opens its WebSocket through the proxy with the chip credential and keeps its creds in Postgres', async () => {
-    chat.setReply({ kind: 'hold' });
+    chat.setFault({ kind: 'silent' });
     const { chipId, username } = await newChip();
     const log = new StateLog();
     const seenBefore = chat.connections.length;
@@ -225,7 +225,7 @@ describe('Baileys chip connection through the chip proxy', () => {
   });
 
   it('keeps the socket open while WhatsApp sends, so the proxy can meter it live', async () => {
-    chat.setReply({ kind: 'hold', sendBytes: 64 * 1024 });
+    chat.setFault({ kind: 'silent', sendBytes: 64 * 1024 });
     const { chipId, username } = await newChip();
     const seenBefore = chat.connections.length;
     const connection = await connect(chipId, proxy.url(username), new StateLog());
@@ -246,7 +246,7 @@ describe('Baileys chip connection through the chip proxy', () => {
   });
 
   it('reconnects through the same proxy credential when WhatsApp closes it, and stops after close()', async () => {
-    chat.setReply({ kind: 'close-after-first-frame' });
+    chat.setFault({ kind: 'close-after-first-frame' });
     const { chipId, username } = await newChip();
     const log = new StateLog();
     const seenBefore = chat.connections.length;
@@ -271,7 +271,7 @@ describe('Baileys chip connection through the chip proxy', () => {
   });
 
   it('downloads and uploads media through the chip proxy', async () => {
-    chat.setReply({ kind: 'hold' });
+    chat.setFault({ kind: 'silent' });
     const { chipId, username } = await newChip();
     const connection = await connect(chipId, proxy.url(username), new StateLog());
 
@@ -335,7 +335,7 @@ describe('Baileys chip connection through the chip proxy', () => {
   });
 
   it('with the proxy refusing the credential, reports closed with the reason and sends nothing direct', async () => {
-    chat.setReply({ kind: 'hold' });
+    chat.setFault({ kind: 'silent' });
     const { chipId, username } = await newChip();
     const log = new StateLog();
     const whatsappBefore = chat.connections.length;

@@ -5,14 +5,14 @@ import { ChipCommandRefusedError, UnknownChipError } from '@chipgate/workflows/c
 import { addMoney, usageCost } from '@chipgate/workflows/rules/money';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
 import { historyText } from '../support/history';
-import { startWhatsAppChatStandIn, type WhatsAppChatStandIn } from '../standins/whatsapp';
+import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
 
 describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', () => {
   let world: ChipWorld;
-  let whatsapp: WhatsAppChatStandIn;
+  let whatsapp: WhatsAppStandIn;
   before(async () => {
     // Holds each Baileys socket open after its handshake frame, like WhatsApp does while it answers.
-    whatsapp = await startWhatsAppChatStandIn({ reply: { kind: 'hold', sendBytes: 2048 } });
+    whatsapp = await startWhatsAppStandIn({ fault: { kind: 'silent', sendBytes: 2048 } });
     world = await startChipWorld({ meterIntervalSeconds: 1, metersPerRun: 4, waWebSocketUrl: whatsapp.url });
   });
   after(async () => {

@@ -9,7 +9,7 @@ import { applyMigrations } from '@chipgate/db/migrate';
 import { chipWorkflowClient, type ChipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { chipWorkflowId, type ChipState } from '@chipgate/workflows/chip/contract';
 import { addMoney } from '@chipgate/workflows/rules/money';
-import { startWhatsAppChatStandIn, type WhatsAppChatStandIn } from '../standins/whatsapp';
+import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
 import { repoRoot } from '../stack/paths';
 import { emptyDatabase } from '../support/database';
 import { testEnv } from '../support/environment';
@@ -53,7 +53,7 @@ describe('a worker killed in the middle of a meter cycle', () => {
   let database: Awaited<ReturnType<typeof emptyDatabase>> | undefined;
   let db: Db | undefined;
   let provider: Awaited<ReturnType<typeof startTestStandIn>> | undefined;
-  let chat: WhatsAppChatStandIn | undefined;
+  let chat: WhatsAppStandIn | undefined;
   let connection: Connection | undefined;
   let temporal: Client;
   let chips: ChipWorkflowClient;
@@ -68,7 +68,7 @@ describe('a worker killed in the middle of a meter cycle', () => {
     db = createDb(database.url);
     provider = await startTestStandIn();
     // Each chat connection is held open silently until the test asks for a payload.
-    chat = await startWhatsAppChatStandIn({ reply: { kind: 'hold' } });
+    chat = await startWhatsAppStandIn({ fault: { kind: 'silent' } });
     ({ proxyId } = await saveStandInProvider(db, provider));
     connection = await Connection.connect({ address: testEnv.temporalAddress });
     temporal = new Client({ connection });
@@ -206,10 +206,10 @@ describe('a worker killed in the middle of a meter cycle', () => {
       await waitForState((s) => s.lastMeterAt !== meteredAt, 'a meter to finish');
       const before = await counters();
       const seen = chat!.connections.length;
-      chat!.setReply({ kind: 'hold', sendBytes: PAYLOAD });
+      chat!.setFault({ kind: 'silent', sendBytes: PAYLOAD });
       for (const c of chat!.connections) if (!c.closed) c.close();
       await chat!.waitForFirstFrames(seen + 1, 30_000);
-      chat!.setReply({ kind: 'hold' });
+      chat!.setFault({ kind: 'silent' });
       // Flushed, and quiet: the counter rows hold everything the provider carried for the account.
       await waitFor(
         async () => {

@@ -9,7 +9,7 @@ import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-ci
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { startStripeStandIn } from '../standins/payments/stripe-standin';
 import { startSmartproxyStandIn } from '../standins/smartproxy';
-import { startWhatsAppChatStandIn } from '../standins/whatsapp';
+import { startWhatsAppStandIn } from '../standins/whatsapp';
 import { DEMO_LOGINS, ensureDemoChips, seedDemoData } from './demo-seed';
 import { loadLocalEnv, localEnvFile } from './local-env';
 import { repoRoot, stateDir } from './paths';
@@ -136,7 +136,7 @@ async function main() {
   step('WhatsApp stand-in on loopback (chips connect to it instead of WhatsApp)');
   // It cannot complete WhatsApp's handshake, so demo chips cycle through connecting and closed, but
   // their sockets really go through the gateway and the stand-in provider, and their bytes are metered.
-  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppChatStandIn({ reply: { kind: 'hold', sendBytes: 256 * 1024 } });
+  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppStandIn({ fault: { kind: 'silent', sendBytes: 256 * 1024 } });
   if (whatsapp) stops.push({ name: 'WhatsApp stand-in', stop: () => whatsapp.close() });
 
   step('Seeding demo data');

@@ -5,7 +5,9 @@ import { createDb, type Db } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import type { ChipState } from '@chipgate/workflows/chip/contract';
+import type { WorkerConfig } from '@chipgate/worker/config';
 import { startWorkerProcess } from '@chipgate/worker/worker-process';
+import type { WhatsAppStandIn } from '../standins/whatsapp';
 import { emptyDatabase } from './database';
 import { testEnv } from './environment';
 import { saveStandInProvider, startTestStandIn } from './standin';
@@ -14,6 +16,13 @@ export interface ChipWorldOptions {
   meterIntervalSeconds?: number;
   metersPerRun?: number;
   waWebSocketUrl?: string;
+  /**
+   * Chips talk WhatsApp's protocol with this stand-in: its URL, and its certificate key trusted by
+   * the worker (which makes this test process's Baileys trust it, for every socket).
+   */
+  whatsapp?: WhatsAppStandIn;
+  /** Baileys' keep-alive interval in the worker, compressed for tests that count pings. */
+  waKeepAliveMs?: number;
   planGbLimit?: string;
   /**
    * Whether the world saves the stand-in as a provider with one rotating proxy for region br (the
@@ -63,25 +72,33 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     ({ providerId, proxyId } = await saveStandInProvider(db, provider));
   }
   const taskQueue = `chips-${randomUUID()}`;
-  const worker = await startWorkerProcess(
-    {
-      databaseUrl: database.url,
-      temporalAddress: testEnv.temporalAddress,
-      temporalNamespace: 'default',
-      taskQueue,
-      ipEchoUrl: provider.standIn.echoUrl,
-      waWebSocketUrl: options.waWebSocketUrl ?? 'ws://127.0.0.1:1/ws/chat',
-      gatewayHost: '127.0.0.1',
-      gatewayPort: 0,
-      counterFlushMs: 250,
-      healthCheckMinutes: 5,
-      reconcileMinutes: 60,
-      maxChips: 2000,
-    },
-    { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '', ...options.workerEnv },
-  );
+  const workerConfig: WorkerConfig = {
+    databaseUrl: database.url,
+    temporalAddress: testEnv.temporalAddress,
+    temporalNamespace: 'default',
+    taskQueue,
+    ipEchoUrl: provider.standIn.echoUrl,
+    waWebSocketUrl: options.whatsapp?.url ?? options.waWebSocketUrl ?? 'ws://127.0.0.1:1/ws/chat',
+    ...(options.whatsapp ? { waCertificateKey: Buffer.from(options.whatsapp.certificatePublicKey, 'hex') } : {}),
+    ...(options.waKeepAliveMs !== undefined ? { waKeepAliveMs: options.waKeepAliveMs } : {}),
+    gatewayHost: '127.0.0.1',
+    gatewayPort: 0,
+    counterFlushMs: 250,
+    healthCheckMinutes: 5,
+    reconcileMinutes: 60,
+    maxChips: 2000,
+  };
+  const workerEnv = { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '', ...options.workerEnv };
+  let worker = await startWorkerProcess(workerConfig, workerEnv);
   // A worker that already failed has nothing left to stop.
   started.push(() => worker.stop().catch(() => {}));
+
+  /** Stops the worker as a deploy would (SIGTERM-like: its sockets close), then starts a new one. */
+  async function restartWorker() {
+    await worker.stop();
+    worker = await startWorkerProcess(workerConfig, workerEnv);
+    return worker;
+  }
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
   started.push(() => connection.close());
   const temporal = new Client({ connection });
@@ -129,7 +146,10 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     provider,
     proxyId,
     providerId,
+    /** The worker as first started; after restartWorker() use currentWorker(). */
     worker,
+    currentWorker: () => worker,
+    restartWorker,
     temporal,
     chips,
     taskQueue,

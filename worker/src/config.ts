@@ -1,6 +1,7 @@
 import { requireDatabaseUrl } from '@chipgate/db';
 import { DEFAULT_TASK_QUEUE } from '@chipgate/workflows/task-queues';
 import { DEFAULT_MAX_CHIPS } from './bootstrap';
+import { assertCertificateOverrideAllowed, parseCertificateKey } from './baileys/whatsapp-certificate';
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -11,6 +12,13 @@ export interface WorkerConfig {
   ipEchoUrl: string;
   /** Where chips' Baileys sockets connect; unset means WhatsApp's own servers. */
   waWebSocketUrl?: string;
+  /**
+   * The root key Baileys trusts in the Noise handshake instead of WhatsApp's: a local stand-in's,
+   * accepted only with a loopback `waWebSocketUrl`.
+   */
+  waCertificateKey?: Buffer;
+  /** Baileys' keep-alive ping interval (WhatsApp Web's 30 s unless compressed for tests). */
+  waKeepAliveMs?: number;
   gatewayHost: string;
   gatewayPort: number;
   counterFlushMs: number;
@@ -31,13 +39,18 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const ipEchoUrl = env.CHIPGATE_IP_ECHO_URL;
   if (!ipEchoUrl) throw new Error('CHIPGATE_IP_ECHO_URL is not set: give the URL of a "what is my IP" endpoint (JSON {"ip": …} or plain text)');
   if (!/^https?:\/\//.test(ipEchoUrl)) throw new Error(`CHIPGATE_IP_ECHO_URL must be an http(s) URL, got "${ipEchoUrl}"`);
+  const waWebSocketUrl = env.CHIPGATE_WA_WEBSOCKET_URL || undefined;
+  const certificateKey = env.CHIPGATE_WA_CERT_PUBLIC_KEY || undefined;
+  if (certificateKey !== undefined) assertCertificateOverrideAllowed(waWebSocketUrl);
   return {
     databaseUrl: requireDatabaseUrl(env),
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.CHIPGATE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     ipEchoUrl,
-    waWebSocketUrl: env.CHIPGATE_WA_WEBSOCKET_URL || undefined,
+    waWebSocketUrl,
+    ...(certificateKey !== undefined ? { waCertificateKey: parseCertificateKey(certificateKey) } : {}),
+    waKeepAliveMs: integerSetting(env, 'CHIPGATE_WA_KEEPALIVE_MS', 30_000, 500, 600_000),
     gatewayHost: env.CHIPGATE_GATEWAY_HOST ?? '127.0.0.1',
     gatewayPort: integerSetting(env, 'CHIPGATE_GATEWAY_PORT', 0, 0, 65535),
     counterFlushMs: integerSetting(env, 'CHIPGATE_COUNTER_FLUSH_MS', 5000, 200, 300_000),

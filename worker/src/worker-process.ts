@@ -11,19 +11,21 @@ import { ChipConnections } from './chip-runtime/chip-connections';
 import { createChipPlacementActivities, createChipSocketActivities } from './chip-runtime/connection-activities';
 import type { WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
+import { trustStandInCertificateKey } from './baileys/whatsapp-certificate';
 
 /**
  * Everything one worker process runs: its metering gateway, the chip sockets it holds, the periodic
  * counter flush, and the Temporal workers for the shared and its own task queue.
  */
 export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env) {
+  if (config.waCertificateKey) trustStandInCertificateKey(config.waCertificateKey, config.waWebSocketUrl);
   const cipher = loadCredentialCipher(env);
   const alertDelivery = createAlertDelivery(loadAlertConfig(env));
   const db = createDb(config.databaseUrl);
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
   const gateway = await startMeteringGateway({ host: config.gatewayHost, port: config.gatewayPort });
-  const connections = new ChipConnections({ db, cipher, gateway, workerId, ipEchoUrl: config.ipEchoUrl, waWebSocketUrl: config.waWebSocketUrl, maxChips: config.maxChips });
+  const connections = new ChipConnections({ db, cipher, gateway, workerId, ipEchoUrl: config.ipEchoUrl, waWebSocketUrl: config.waWebSocketUrl, waKeepAliveMs: config.waKeepAliveMs, maxChips: config.maxChips });
   // Live counters reach the database every few seconds, so a worker that dies loses at most that much.
   const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => console.error(`counter flush failed: ${String(err)}`)), config.counterFlushMs);
 

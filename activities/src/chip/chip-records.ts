@@ -2,7 +2,7 @@ import type { Db, ChipStatus } from '@chipgate/db';
 import { NotFoundError } from '../errors';
 
 /** Writes the chip's visible state (what the dashboard shows) and an event when something changed. */
-export async function recordChipStatus(db: Db, chipId: string, status: ChipStatus, detail: { reason?: string; qrCode?: string | null; pairingCode?: string | null; lastError?: string | null } = {}) {
+export async function recordChipStatus(db: Db, chipId: string, status: ChipStatus, detail: { reason?: string; qrCode?: string | null; pairingCode?: string | null; lastError?: string | null; phoneNumber?: string } = {}) {
   const before = await db.chip.findUnique({ where: { id: chipId }, select: { status: true } });
   if (!before) throw new NotFoundError(`chip ${chipId} does not exist`);
   await db.chip.update({
@@ -12,6 +12,7 @@ export async function recordChipStatus(db: Db, chipId: string, status: ChipStatu
       ...(detail.qrCode !== undefined ? { qrCode: detail.qrCode } : status !== 'QR' ? { qrCode: null } : {}),
       ...(detail.pairingCode !== undefined ? { pairingCode: detail.pairingCode } : {}),
       ...(detail.lastError !== undefined ? { lastError: detail.lastError } : {}),
+      ...(detail.phoneNumber !== undefined ? { phoneNumber: detail.phoneNumber } : {}),
     },
   });
   if (before.status !== status) {

@@ -1,7 +1,9 @@
 /**
- * WhatsApp STAND-IN — local test doubles of WhatsApp's servers for the test suite only: the chat
- * WebSocket Baileys connects to and a media host. Loopback (127.0.0.0/8) only; neither can log a
- * chip in, both record what reached them and from which address.
+ * WhatsApp STAND-IN — local test doubles of WhatsApp's servers for the tests and the demo only: the
+ * chat WebSocket (WhatsApp's wire protocol, to unmodified Baileys), its simulated phones, and a
+ * media host. Loopback (127.0.0.0/8) only.
  */
-export { CHAT_PATH, startWhatsAppChatStandIn, type ChatConnection, type ChatReply, type NoiseIntro, type WhatsAppChatStandIn } from './chat-server';
+export { CHAT_PATH, startWhatsAppStandIn, type ChatConnection, type ChatFault, type ConnectionPhase, type NoiseIntro, type WhatsAppStandIn } from './chat-server';
+export { PairingRefusedError } from './companion-pairing';
+export type { LinkedDevice, StandInPhone } from './phone';
 export { encryptMedia, startWhatsAppMediaStandIn, type EncryptedMedia, type MediaRequest, type WhatsAppMediaStandIn } from './media-server';

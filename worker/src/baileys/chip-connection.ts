@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { DisconnectReason, makeCacheableSignalKeyStore, makeWASocket, type SocketConfig, type WASocket } from '@whiskeysockets/baileys';
+import { DisconnectReason, jidDecode, makeCacheableSignalKeyStore, makeWASocket, type SocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { ProxyAgent } from 'undici';
 import type { Db } from '@chipgate/db';
 import { withoutCredentials } from '../gateway/redact';
@@ -18,6 +18,8 @@ export interface ChipStateDetail {
   reason?: string;
   /** Set on 'closed' when another attempt is scheduled; absent when the chip stays closed. */
   reconnectInMs?: number;
+  /** On 'open': the number of the WhatsApp account the chip is logged in as (digits, country code first). */
+  phoneNumber?: string;
 }
 
 export interface ChipConnectionOptions {
@@ -32,6 +34,8 @@ export interface ChipConnectionOptions {
   /** Pair by code on this number (digits, country code first) instead of by QR alone. */
   pairingPhoneNumber?: string;
   logger?: SocketConfig['logger'];
+  /** Baileys' keep-alive ping interval (default 30 s, as WhatsApp Web). */
+  keepAliveIntervalMs?: number;
   /** Ceiling of the first reconnect delay (default 1 s); doubles per failed attempt, with jitter. */
   reconnectBaseDelayMs?: number;
   /** Cap on any reconnect delay (default 60 s). */
@@ -115,6 +119,7 @@ export async function connectChipSocket(opts: ChipConnectionOptions): Promise<Ch
       report('logged_out', { reason });
       return;
     }
+    forgetUnfinishedCodePairing();
     if (stopped) {
       report('closed', { reason: 'closed on request' });
       return;
@@ -124,6 +129,19 @@ export async function connectChipSocket(opts: ChipConnectionOptions): Promise<Ch
     report('closed', { reason, reconnectInMs });
     retryTimer = setTimeout(open, reconnectInMs);
   };
+
+  /**
+   * Asking for a pairing code makes Baileys set `creds.me` before any phone linked the chip; a socket
+   * that ends before the link (the code expired) would then try to log in as an unlinked device and
+   * be told 401, which reads as "logged out" and wipes the chip. Pairing completed sets `account`.
+   */
+  function forgetUnfinishedCodePairing(): void {
+    if (auth.state.creds.me && !auth.state.creds.account) {
+      auth.state.creds.me = undefined;
+      auth.state.creds.registered = false;
+      void saveCreds();
+    }
+  }
 
   function open(): void {
     retryTimer = undefined;
@@ -135,6 +153,7 @@ export async function connectChipSocket(opts: ChipConnectionOptions): Promise<Ch
         ...(opts.waWebSocketUrl !== undefined ? { waWebSocketUrl: opts.waWebSocketUrl } : {}),
         auth: { creds: auth.state.creds, keys },
         logger,
+        ...(opts.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: opts.keepAliveIntervalMs } : {}),
       });
     } catch (error) {
       void afterClose(undefined, error instanceof Error ? error : new Error(String(error)));
@@ -168,7 +187,8 @@ export async function connectChipSocket(opts: ChipConnectionOptions): Promise<Ch
       if (update.connection === 'open') {
         opened = true;
         attempt = 0;
-        report('open');
+        const phoneNumber = jidDecode(sock.user?.id)?.user;
+        report('open', phoneNumber ? { phoneNumber } : undefined);
       }
       if (update.connection === 'close') {
         void afterClose(sock, update.lastDisconnect?.error).finally(endedNow);

@@ -41,6 +41,8 @@ export interface ChipConnectionsDeps {
   ipEchoUrl: string;
   /** Where Baileys opens its WebSocket; unset means WhatsApp's own servers. */
   waWebSocketUrl?: string;
+  /** Baileys' keep-alive ping interval; WhatsApp Web's 30 s unless set. */
+  waKeepAliveMs?: number;
   reconnectBaseDelayMs?: number;
   /** Beyond this many chips the worker refuses new ones, so another worker takes them. */
   maxChips?: number;
@@ -201,16 +203,21 @@ export class ChipConnections {
 
   private async openSocket(chip: LiveChip): Promise<void> {
     const { db } = this.deps;
+    // A number the user gave when adding the chip means "pair by code"; Baileys only asks for one while unlinked.
+    const { phoneNumber } = await db.chip.findUniqueOrThrow({ where: { id: chip.chipId }, select: { phoneNumber: true } });
     chip.socket = await connectChipSocket({
       chipId: chip.chipId,
       db,
       proxyUrl: chip.proxyUrl,
       waWebSocketUrl: this.deps.waWebSocketUrl,
+      keepAliveIntervalMs: this.deps.waKeepAliveMs,
       reconnectBaseDelayMs: this.deps.reconnectBaseDelayMs,
+      ...(phoneNumber ? { pairingPhoneNumber: phoneNumber.replace(/^\+/, '') } : {}),
       onState: (state, detail) => {
         void recordChipStatus(db, chip.chipId, STATUS_OF[state], {
           qrCode: state === 'qr' ? (detail?.qr ?? null) : undefined,
-          pairingCode: detail?.pairingCode,
+          pairingCode: state === 'qr' ? (detail?.pairingCode ?? null) : state === 'open' ? null : undefined,
+          phoneNumber: detail?.phoneNumber,
           lastError: state === 'closed' ? (detail?.reason ?? null) : undefined,
           reason: detail?.reason,
         }).catch((err: unknown) => console.error(`chip ${chip.chipId}: could not record state ${state}: ${String(err)}`));
