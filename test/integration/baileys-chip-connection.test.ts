@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_CONNECTION_CONFIG, getWAUploadToServer, proto, type AuthenticationCreds, type WAMessage } from '@whiskeysockets/baileys';
+import { DEFAULT_CONNECTION_CONFIG, getWAUploadToServer, proto, WA_CERT_DETAILS, type AuthenticationCreds, type WAMessage } from '@whiskeysockets/baileys';
 import { RequestError, Server } from 'proxy-chain';
 import { createDb, type Db } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
@@ -19,6 +19,8 @@ import { connectChipSocket, type ChipConnection, type ChipSocketState, type Chip
 import { downloadChipMedia, uploadChipMedia } from '@chipgate/worker/baileys/chip-media';
 import { openChipProxyRoute } from '@chipgate/worker/baileys/chip-proxy-route';
 import { silentLogger } from '@chipgate/worker/baileys/silent-logger';
+import { loadWorkerConfig } from '@chipgate/worker/config';
+import { trustStandInCertificateKey } from '@chipgate/worker/baileys/whatsapp-certificate';
 import { usePostgresAuthState } from '@chipgate/worker/baileys/postgres-auth-state';
 import { reconnectBackoff, reconnectDelayMs } from '@chipgate/worker/baileys/reconnect-backoff';
 import { dropDatabase, ensureDatabase } from '../stack/postgres';
@@ -36,6 +38,8 @@ const PROXY_EXIT = '127.0.1.9';
 const CHIP_PASSWORD = 'chip-pw:with/odd@chars';
 const WAIT_MS = 15_000;
 const FAST_RECONNECT = { reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 40 };
+/** WhatsApp's long-term root key, as Baileys 7 ships it: what a production worker verifies servers against. */
+const WHATSAPP_ROOT_KEY = '142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b';
 
 function postgresServerUrl(): string {
   if (process.env.CHIPGATE_TEST_PG_SERVER_URL) return process.env.CHIPGATE_TEST_PG_SERVER_URL;
@@ -358,6 +362,32 @@ describe('Baileys chip connection through the chip proxy', () => {
     assert.equal(chat.connections.length, whatsappBefore, 'nothing reached WhatsApp around the proxy');
     assert.equal(media.requests.length, mediaBefore, 'nothing reached the media host around the proxy');
     assert.ok(!log.states().includes('open'));
+  });
+
+  it("without the stand-in's key, as in production, verifies WhatsApp's real certificate and refuses the stand-in", async () => {
+    chat.setFault(null);
+    const { chipId, username } = await newChip();
+    const log = new StateLog();
+    const seenBefore = chat.connections.length;
+    const connection = await connect(chipId, proxy.url(username), log, FAST_RECONNECT);
+    const closed = await log.waitFor('the handshake to be refused', (e) => e.state === 'closed');
+    await closeConnection(connection);
+    assert.match(closed.detail?.reason ?? '', /noise intermediate certificate signature invalid/);
+    const tried = chat.connections.slice(seenBefore);
+    assert.ok(tried.length >= 1 && tried.every((c) => c.phase !== 'registering' && c.phase !== 'logged-in'), 'Baileys sent nothing after the ServerHello');
+    assert.equal(Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY).toString('hex'), WHATSAPP_ROOT_KEY, "WhatsApp's own root key is still the trusted one");
+  });
+
+  it('trusts a stand-in key only for a loopback WhatsApp URL, and says which variable is wrong', () => {
+    const base = { DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db', CHIPGATE_IP_ECHO_URL: 'http://127.0.0.1:1/ip', CHIPGATE_WA_CERT_PUBLIC_KEY: 'ab'.repeat(32) };
+    assert.throws(() => loadWorkerConfig(base), /CHIPGATE_WA_CERT_PUBLIC_KEY is only accepted with a loopback CHIPGATE_WA_WEBSOCKET_URL.*no URL \(WhatsApp itself\)/);
+    assert.throws(() => loadWorkerConfig({ ...base, CHIPGATE_WA_WEBSOCKET_URL: 'wss://web.whatsapp.com/ws/chat' }), /only accepted with a loopback/);
+    assert.throws(() => loadWorkerConfig({ ...base, CHIPGATE_WA_WEBSOCKET_URL: 'ws://127.0.0.1.evil.example/ws/chat' }), /only accepted with a loopback/);
+    assert.throws(() => loadWorkerConfig({ ...base, CHIPGATE_WA_WEBSOCKET_URL: chat.url, CHIPGATE_WA_CERT_PUBLIC_KEY: 'xyz' }), /CHIPGATE_WA_CERT_PUBLIC_KEY must be 64 hex characters/);
+    assert.equal(loadWorkerConfig({ ...base, CHIPGATE_WA_WEBSOCKET_URL: chat.url }).waCertificateKey?.toString('hex'), 'ab'.repeat(32));
+    assert.equal(loadWorkerConfig({ ...base, CHIPGATE_WA_CERT_PUBLIC_KEY: '' }).waCertificateKey, undefined, 'production: no override');
+    assert.throws(() => trustStandInCertificateKey(Buffer.alloc(32, 1), 'wss://web.whatsapp.com/ws/chat'), /only accepted with a loopback/);
+    assert.equal(Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY).toString('hex'), WHATSAPP_ROOT_KEY, 'a refused override changes nothing');
   });
 
   it('refuses bad options with errors that name the field and never quote the password', async () => {

@@ -7,6 +7,7 @@ import { openChipProxyRoute, type ChipProxyAgent } from './chip-proxy-route';
 import { usePostgresAuthState } from './postgres-auth-state';
 import { reconnectBackoff, reconnectDelayMs } from './reconnect-backoff';
 import { silentLogger } from './silent-logger';
+import { enforceSignatureVerification } from './whatsapp-certificate';
 
 export type ChipSocketState = 'connecting' | 'qr' | 'open' | 'closed' | 'logged_out';
 
@@ -79,6 +80,7 @@ export async function connectChipSocket(opts: ChipConnectionOptions): Promise<Ch
     throw new RangeError('pairingPhoneNumber must be 7-15 digits with the country code first and no "+", spaces or dashes');
   }
   if (opts.waWebSocketUrl !== undefined) assertWebSocketUrl(opts.waWebSocketUrl);
+  enforceSignatureVerification();
   const backoff = reconnectBackoff(opts);
   const logger = opts.logger ?? silentLogger;
 

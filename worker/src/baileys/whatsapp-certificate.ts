@@ -1,4 +1,5 @@
-import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
+import { Curve, WA_CERT_DETAILS } from '@whiskeysockets/baileys';
+import { verify as verifyXEdDSA } from 'curve25519-js';
 
 /**
  * Baileys accepts a server in the Noise handshake only when its certificate chain leads to
@@ -42,4 +43,22 @@ export function assertCertificateOverrideAllowed(waWebSocketUrl: string | undefi
 export function trustStandInCertificateKey(key: Buffer, waWebSocketUrl: string | undefined): void {
   assertCertificateOverrideAllowed(waWebSocketUrl);
   (WA_CERT_DETAILS as { PUBLIC_KEY: Buffer }).PUBLIC_KEY = key;
+}
+
+/**
+ * Baileys 7.0.0-rc14's `Curve.verify` calls libsignal's `verifySignature`, which returns false for a
+ * bad signature instead of throwing, and Baileys only looks for a throw: every well-formed signature
+ * "verifies". That voids the Noise certificate check (anyone on the path, a proxy included, could
+ * pose as WhatsApp) and the ADV account-signature check at pairing. Every process that opens chip
+ * sockets replaces it with a check that returns the verdict. Idempotent.
+ */
+export function enforceSignatureVerification(): void {
+  Curve.verify = (publicKey, message, signature) => {
+    const key = publicKey.length === 33 ? publicKey.subarray(1) : publicKey;
+    try {
+      return verifyXEdDSA(key, message, signature);
+    } catch {
+      return false;
+    }
+  };
 }
