@@ -10,6 +10,7 @@ import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { startStripeStandIn } from '../standins/payments/stripe-standin';
 import { startSmartproxyStandIn } from '../standins/smartproxy';
 import { startWhatsAppStandIn } from '../standins/whatsapp';
+import { startDemoPhone } from './demo-phone';
 import { DEMO_LOGINS, ensureDemoChips, seedDemoData } from './demo-seed';
 import { loadLocalEnv, localEnvFile } from './local-env';
 import { repoRoot, stateDir } from './paths';
@@ -133,10 +134,10 @@ async function main() {
   });
   stops.push({ name: 'Stripe stand-in', stop: () => stripe.close() });
 
-  step('WhatsApp stand-in on loopback (chips connect to it instead of WhatsApp)');
-  // It cannot complete WhatsApp's handshake, so demo chips cycle through connecting and closed, but
-  // their sockets really go through the gateway and the stand-in provider, and their bytes are metered.
-  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppStandIn({ fault: { kind: 'silent', sendBytes: 256 * 1024 } });
+  step('WhatsApp stand-in on loopback (chips pair with it and stay connected, instead of WhatsApp)');
+  // It speaks WhatsApp's protocol; its phones and linked devices are kept in .chipgate/, so paired
+  // demo chips log in again after a restart instead of showing a new QR.
+  const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppStandIn({ stateFile: path.join(stateDir, 'whatsapp-standin.json') });
   if (whatsapp) stops.push({ name: 'WhatsApp stand-in', stop: () => whatsapp.close() });
 
   step('Seeding demo data');
@@ -160,6 +161,8 @@ async function main() {
     CHIPGATE_SECRET_KEY: secretKey,
     CHIPGATE_IP_ECHO_URL: env.CHIPGATE_IP_ECHO_URL ?? standIn.echoUrl,
     CHIPGATE_WA_WEBSOCKET_URL: env.CHIPGATE_WA_WEBSOCKET_URL ?? whatsapp?.url,
+    // The worker trusts the stand-in's certificate key only because the URL above is loopback.
+    CHIPGATE_WA_CERT_PUBLIC_KEY: whatsapp ? whatsapp.certificatePublicKey : env.CHIPGATE_WA_CERT_PUBLIC_KEY,
     // Demo chips bill every 30 s so the dashboards move while you watch; production default is 5 min.
     CHIPGATE_METER_INTERVAL_SECONDS: env.CHIPGATE_METER_INTERVAL_SECONDS ?? '30',
     CHIPGATE_APP_URL: env.CHIPGATE_APP_URL ?? `http://127.0.0.1:${ports.web}`,
@@ -177,6 +180,19 @@ async function main() {
   startChild('web', next, ['dev', '--port', String(ports.web), '--hostname', '127.0.0.1'], path.join(repoRoot, 'web'), appEnv);
   await waitForPort(ports.web, 'web app', 120_000);
 
+  const scanAfterSeconds = Number(env.CHIPGATE_DEMO_PAIR_AFTER_SECONDS ?? 8);
+  if (whatsapp && scanAfterSeconds > 0) {
+    const phoneDb = createDb(databaseUrl);
+    const phone = startDemoPhone({ db: phoneDb, whatsapp, scanAfterMs: scanAfterSeconds * 1000, log: step });
+    stops.push({
+      name: 'demo phone',
+      stop: async () => {
+        phone.stop();
+        await phoneDb.$disconnect();
+      },
+    });
+  }
+
   step('Starting the demo chips');
   const temporalConnection = await Connection.connect({ address: temporal.address });
   const chipDb = createDb(databaseUrl);
@@ -192,6 +208,7 @@ Chipgate is up.
   Database      ${env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL on 127.0.0.1:${ports.postgres}`}
   Stand-ins     Smartproxy proxy ${standIn.proxyUrl}, API ${standIn.apiBaseUrl}, IP echo ${standIn.echoUrl}
                 Stripe API and checkout ${stripe.apiBase}
+                WhatsApp ${whatsapp ? `${whatsapp.url}; its phone pairs a chip ${scanAfterSeconds} s after the dashboard shows its QR or code` : '(CHIPGATE_WA_WEBSOCKET_URL)'}
   Secrets       ${path.relative(repoRoot, localEnvFile)} (generated once, git-ignored)
 
 Demo logins:

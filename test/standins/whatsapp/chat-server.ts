@@ -8,6 +8,7 @@
  * (phone.ts) scans QRs and enters pairing codes; its controls log a device out (401), drop a socket
  * and refuse logins. It counts the WebSocket payload bytes of every connection, its pings and logins.
  */
+import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +29,7 @@ import { issueStandInCertificates } from './certificates';
 import { companionSignatureValid } from './companion-pairing';
 import { NoiseResponder, type NoiseTransport } from './noise-responder';
 import { answerLoggedInIq, isKeepAlive, resultFor } from './server-stanzas';
-import { AccountBook, type LinkedDevice, type StandInPhone } from './phone';
+import { AccountBook, type AccountBookSnapshot, type LinkedDevice, type StandInPhone } from './phone';
 
 export const CHAT_PATH = '/ws/chat';
 const REF_COUNT = 6;
@@ -122,6 +123,8 @@ export interface WhatsAppStandIn {
 export interface WhatsAppStandInOptions {
   host?: string;
   fault?: ChatFault;
+  /** A JSON file that keeps phones and linked devices across restarts (the demo's); none by default. */
+  stateFile?: string;
 }
 
 const LARGEST_FRAME = 0xffffff;
@@ -132,8 +135,12 @@ export async function startWhatsAppStandIn(options: WhatsAppStandInOptions = {})
   const certificates = issueStandInCertificates();
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
+  const book: AccountBook = new AccountBook(() => {
+    if (options.stateFile) saveState(options.stateFile, book.snapshot());
+    changed();
+  });
   const changed = () => changes.emit('change');
-  const book = new AccountBook(changed);
+  if (options.stateFile && fs.existsSync(options.stateFile)) book.restore(JSON.parse(fs.readFileSync(options.stateFile, 'utf8')) as AccountBookSnapshot);
   const connections: ChatConnection[] = [];
   let refusal: number | null = null;
   let fault: ChatFault | null = validFault(options.fault ?? null);
@@ -354,6 +361,7 @@ class ChatSession {
         return;
       }
       this.sendNode(answerLoggedInIq(node, this.device.keys));
+      if (node.attrs.xmlns === 'encrypt') this.deps.book.touch();
       return;
     }
     const handled = this.iqHandler?.(node);
@@ -437,6 +445,12 @@ export function pairDeviceSignValid(reply: BinaryNode, companionIdentityKey: Buf
   const sign = getBinaryNodeChild(reply, 'pair-device-sign');
   const identity = getBinaryNodeChildBuffer(sign, 'device-identity');
   return identity !== undefined && companionSignatureValid(identity, companionIdentityKey, accountKey);
+}
+
+function saveState(file: string, snapshot: AccountBookSnapshot): void {
+  const temporary = `${file}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(snapshot, null, 2), { mode: 0o600 });
+  fs.renameSync(temporary, file);
 }
 
 function readIntro(frame: Buffer): NoiseIntro {

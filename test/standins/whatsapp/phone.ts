@@ -46,6 +46,12 @@ export interface StandInPhone {
   devices(): LinkedDevice[];
 }
 
+/** What the stand-in remembers across restarts (the demo keeps it in .chipgate/), keys in base64. */
+export interface AccountBookSnapshot {
+  accounts: Array<{ phoneNumber: string; identityPrivate: string; identityPublic: string; lidUser: string; nextDevice: number; nextKeyIndex: number }>;
+  devices: Array<{ jid: string; phoneNumber: string; lid: string; noiseKey: string; identityKey: string; preKeys: number; linkedAt: string; logins: number }>;
+}
+
 interface PhoneAccount {
   identity: KeyPair;
   lidUser: string;
@@ -60,6 +66,49 @@ export class AccountBook {
   private readonly logOuts = new Map<string, () => void>();
 
   constructor(private readonly changed: () => void) {}
+
+  snapshot(): AccountBookSnapshot {
+    const b64 = (key: Uint8Array) => Buffer.from(key).toString('base64');
+    return {
+      accounts: [...this.accounts].map(([phoneNumber, a]) => ({
+        phoneNumber,
+        identityPrivate: b64(a.identity.private),
+        identityPublic: b64(a.identity.public),
+        lidUser: a.lidUser,
+        nextDevice: a.nextDevice,
+        nextKeyIndex: a.nextKeyIndex,
+      })),
+      devices: this.devices().map((d) => ({
+        jid: d.jid,
+        phoneNumber: d.phoneNumber,
+        lid: d.lid,
+        noiseKey: b64(d.noiseKey),
+        identityKey: b64(d.identityKey),
+        preKeys: d.keys.preKeys,
+        linkedAt: d.linkedAt.toISOString(),
+        logins: d.logins,
+      })),
+    };
+  }
+
+  restore(snapshot: AccountBookSnapshot): void {
+    const key = (b64: string) => Buffer.from(b64, 'base64');
+    for (const a of snapshot.accounts) {
+      this.accounts.set(a.phoneNumber, { identity: { private: key(a.identityPrivate), public: key(a.identityPublic) }, lidUser: a.lidUser, nextDevice: a.nextDevice, nextKeyIndex: a.nextKeyIndex });
+    }
+    for (const d of snapshot.devices) {
+      this.linked.set(d.jid, {
+        jid: d.jid,
+        phoneNumber: d.phoneNumber,
+        lid: d.lid,
+        noiseKey: key(d.noiseKey),
+        identityKey: key(d.identityKey),
+        keys: { preKeys: d.preKeys },
+        linkedAt: new Date(d.linkedAt),
+        logins: d.logins,
+      });
+    }
+  }
 
   devices(): LinkedDevice[] {
     return [...this.linked.values()];
@@ -81,6 +130,12 @@ export class AccountBook {
     device.logins += 1;
     device.liveConnection = connection;
     this.logOuts.set(device.jid, logOut);
+    this.changed();
+  }
+
+  /** A device's server-side state (its pre-keys) changed. */
+  touch(): void {
+    this.changed();
   }
 
   disconnected(device: LinkedDevice, connection: ChatConnection): void {

@@ -212,13 +212,13 @@ export class ChipConnections {
       waWebSocketUrl: this.deps.waWebSocketUrl,
       keepAliveIntervalMs: this.deps.waKeepAliveMs,
       reconnectBaseDelayMs: this.deps.reconnectBaseDelayMs,
-      ...(phoneNumber ? { pairingPhoneNumber: phoneNumber.replace(/^\+/, '') } : {}),
+      ...(phoneNumber ? { pairingPhoneNumber: phoneNumber.replace(/\D/g, '') } : {}),
       onState: (state, detail) => {
         void recordChipStatus(db, chip.chipId, STATUS_OF[state], {
           qrCode: state === 'qr' ? (detail?.qr ?? null) : undefined,
           pairingCode: state === 'qr' ? (detail?.pairingCode ?? null) : state === 'open' ? null : undefined,
           phoneNumber: detail?.phoneNumber,
-          lastError: state === 'closed' ? (detail?.reason ?? null) : undefined,
+          lastError: state === 'closed' ? (detail?.reason ?? null) : state === 'open' ? null : undefined,
           reason: detail?.reason,
         }).catch((err: unknown) => console.error(`chip ${chip.chipId}: could not record state ${state}: ${String(err)}`));
         if (state === 'logged_out') chip.settle('logged_out');
