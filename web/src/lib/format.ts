@@ -25,6 +25,11 @@ export function formatMoneyList(costs: ReadonlyArray<{ amount: string; currency:
   return costs.map((c) => formatMoney(c.amount, c.currency)).join(' + ');
 }
 
+/** "+5511912345678": the form may have stored the "+" already, WhatsApp's own numbers come without it. */
+export function formatPhoneNumber(phoneNumber: string): string {
+  return phoneNumber.startsWith('+') ? phoneNumber : `+${phoneNumber}`;
+}
+
 export function formatDateTime(value: Date | string | null | undefined): string {
   if (!value) return '—';
   const date = typeof value === 'string' ? new Date(value) : value;

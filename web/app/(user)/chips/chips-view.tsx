@@ -3,11 +3,12 @@
 import { useState, type FormEvent } from 'react';
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { QRCodeCanvas } from 'qrcode.react';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/server/routers/_app';
 import { Field, fieldErrorsOf, FormError } from '@/components/form';
 import { ChipStatusBadge } from '@/components/chip-status';
-import { formatBytes, formatDateTime } from '@/lib/format';
+import { formatBytes, formatDateTime, formatPhoneNumber } from '@/lib/format';
 
 type Chip = RouterOutputs['chips']['list'][number];
 
@@ -102,7 +103,7 @@ function ChipCard({ chip }: { chip: Chip }) {
       <dl className="facts">
         <div>
           <dt>Phone</dt>
-          <dd>{chip.phoneNumber ?? '—'}</dd>
+          <dd data-testid="chip-phone">{chip.phoneNumber ? formatPhoneNumber(chip.phoneNumber) : '—'}</dd>
         </div>
         <div>
           <dt>Exit IP</dt>
@@ -146,27 +147,53 @@ function ChipCard({ chip }: { chip: Chip }) {
 }
 
 function Pairing({ chip }: { chip: Chip }) {
-  if (chip.pairingCode) {
-    return (
-      <div className="pairing">
-        <p>
-          On the phone: WhatsApp → Linked devices → Link with phone number, then enter this code:
-        </p>
-        <p className="pairing-code" aria-label={`Pairing code for ${chip.label}`} data-testid="pairing-code">
-          {chip.pairingCode}
-        </p>
-      </div>
-    );
-  }
-  if (chip.qrCode) {
-    return (
-      <div className="pairing">
-        <p>Scan this pairing QR from WhatsApp → Linked devices (its text is shown; it refreshes by itself):</p>
-        <pre className="qr" aria-label={`QR code for ${chip.label}`} data-testid="qr-code">
-          {chip.qrCode}
-        </pre>
-      </div>
-    );
-  }
-  return <p className="muted">Waiting for the pairing code…</p>;
+  if (!chip.pairingCode && !chip.qrCode) return <p className="muted">Waiting for WhatsApp to issue a QR…</p>;
+  return (
+    <div className="pairing">
+      {chip.pairingCode ? <PairingCode label={chip.label} code={chip.pairingCode} /> : null}
+      {chip.qrCode ? <PairingQr label={chip.label} payload={chip.qrCode} alternative={Boolean(chip.pairingCode)} /> : null}
+    </div>
+  );
+}
+
+function PairingCode({ label, code }: { label: string; code: string }) {
+  return (
+    <>
+      <p>On the phone: WhatsApp → Linked devices → Link with phone number, then enter this code:</p>
+      <p className="pairing-code" aria-label={`Pairing code for ${label}`} data-testid="pairing-code">
+        {code}
+      </p>
+    </>
+  );
+}
+
+/** The payload is only useful to a phone's camera, so it is drawn, never printed. */
+function PairingQr({ label, payload, alternative }: { label: string; payload: string; alternative: boolean }) {
+  return (
+    <>
+      <p>
+        {alternative ? 'Or scan this QR instead' : 'Scan this QR'}: on the phone, open WhatsApp → Linked devices → Link a device. WhatsApp
+        replaces it about every 20 seconds; the new one appears here by itself.
+      </p>
+      {/*
+        Black on white with the spec's 4-module quiet zone, whatever the page theme. 320 px because
+        WhatsApp's payload needs a version 11-13 symbol: at 264 px its modules blur below 4 px on a
+        1x screen and decoders start to miss. The style lets CSS shrink it into a narrow card
+        without touching the drawn pixels.
+      */}
+      <QRCodeCanvas
+        value={payload}
+        size={320}
+        style={{ maxWidth: '100%', height: 'auto' }}
+        level="M"
+        marginSize={4}
+        fgColor="#000000"
+        bgColor="#ffffff"
+        className="qr"
+        role="img"
+        aria-label={`QR code for ${label}`}
+        data-testid="qr-code"
+      />
+    </>
+  );
 }
