@@ -4,14 +4,17 @@
  *   1. the metering gateway vs straight to the upstream: CONNECT latency and throughput, as ratios
  *   2. memory per idle chip connection through the gateway
  *   3. chip workflows one worker sustains with the meter interval compressed
+ *   4. WhatsApp traffic of one chip (real Baileys, WhatsApp stand-in): bytes of a pairing, of a login,
+ *      and of an idle connected chip per hour and per month, and what that costs at the demo price
  *
  * Everything runs on 127.0.0.1, is bounded in count and time, and cleans up after itself (child
  * processes, Temporal dev server, embedded PostgreSQL or the scratch database on DATABASE_URL).
  * Results are also written to test-artifacts/bench/results.json.
  *
- * Env: BENCH_PARTS=gateway,memory,workflows (default all); BENCH_CHIP_STEPS=25,50,100,200;
+ * Env: BENCH_PARTS=gateway,memory,workflows,whatsapp (default all); BENCH_CHIP_STEPS=25,50,100,200;
  *      BENCH_METER_INTERVAL_SECONDS=2; BENCH_WINDOW_SECONDS=24; BENCH_BUDGET_SECONDS=180 (part 3's ramp);
- *      BENCH_IDLE_CONNECTIONS=200,500; BENCH_WORKER_CPU_PROF=1 (V8 profile of the worker, test-artifacts/bench/profile/).
+ *      BENCH_IDLE_CONNECTIONS=200,500; BENCH_WORKER_CPU_PROF=1 (V8 profile of the worker, test-artifacts/bench/profile/);
+ *      BENCH_WA_LOGINS=3, BENCH_WA_PINGS=60, BENCH_WA_KEEPALIVE_MS=1000 (part 4).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,9 +26,10 @@ import { formatMemoryBench, runMemoryBench } from './memory-bench';
 import { machineFacts } from './proc';
 import { benchAbort, fmt } from './stats';
 import type { UpstreamReady } from './upstream-child';
+import { DEFAULT_WHATSAPP_BENCH, formatWhatsAppBench, runWhatsAppBench } from './whatsapp-bench';
 import { DEFAULT_WORKFLOW_BENCH, formatWorkflowBench, runWorkflowBench } from './workflow-bench';
 
-const PARTS = ['gateway', 'memory', 'workflows'] as const;
+const PARTS = ['gateway', 'memory', 'workflows', 'whatsapp'] as const;
 type Part = (typeof PARTS)[number];
 
 function listEnv(name: string, fallback: number[]): number[] {
@@ -83,11 +87,17 @@ async function main(): Promise<void> {
     await running?.child.stop();
   };
   try {
-    upstream = await startBenchChild<UpstreamReady>('upstream-child.ts', { name: 'upstream (Smartproxy stand-in) child' });
+    // Parts 1–3 share the upstream child; part 4 starts its own stand-in in-process (it reads the provider's count).
+    const shared = parts.some((p) => p !== 'whatsapp') ? await startBenchChild<UpstreamReady>('upstream-child.ts', { name: 'upstream (Smartproxy stand-in) child' }) : null;
+    upstream = shared;
+    const sharedUpstream = () => {
+      if (!shared) throw new Error('the upstream child was not started');
+      return shared;
+    };
 
     if (parts.includes('gateway')) {
       heading('1. Metering gateway vs straight to the upstream (Smartproxy stand-in)');
-      const result = await runGatewayBench(upstream.ready, upstream.child, log, DEFAULT_GATEWAY_BENCH);
+      const result = await runGatewayBench(sharedUpstream().ready, sharedUpstream().child, log, DEFAULT_GATEWAY_BENCH);
       results.gateway = result;
       write();
       console.log(`\n${formatGatewayBench(result)}\n  [${elapsed()}]`);
@@ -95,7 +105,7 @@ async function main(): Promise<void> {
 
     if (parts.includes('memory')) {
       heading('2. Memory per idle chip connection (gateway process)');
-      const steps = await runMemoryBench(upstream.ready, listEnv('BENCH_IDLE_CONNECTIONS', [200, 500]), log);
+      const steps = await runMemoryBench(sharedUpstream().ready, listEnv('BENCH_IDLE_CONNECTIONS', [200, 500]), log);
       results.memory = steps;
       write();
       console.log(`\n${formatMemoryBench(steps)}\n  [${elapsed()}]`);
@@ -103,7 +113,7 @@ async function main(): Promise<void> {
 
     if (parts.includes('workflows')) {
       heading('3. Chip workflows one worker sustains (meter interval compressed)');
-      const result = await runWorkflowBench(upstream, log, {
+      const result = await runWorkflowBench(sharedUpstream(), log, {
         ...DEFAULT_WORKFLOW_BENCH,
         steps: listEnv('BENCH_CHIP_STEPS', DEFAULT_WORKFLOW_BENCH.steps),
         meterIntervalSeconds: numberEnv('BENCH_METER_INTERVAL_SECONDS', DEFAULT_WORKFLOW_BENCH.meterIntervalSeconds, 1, 60),
@@ -113,6 +123,19 @@ async function main(): Promise<void> {
       results.workflows = result;
       write();
       console.log(`\n${formatWorkflowBench(result)}\n  [${elapsed()}]`);
+    }
+
+    if (parts.includes('whatsapp')) {
+      heading('4. WhatsApp traffic of one chip: pairing, login, idle (real Baileys, WhatsApp stand-in)');
+      const result = await runWhatsAppBench(log, {
+        ...DEFAULT_WHATSAPP_BENCH,
+        logins: Math.round(numberEnv('BENCH_WA_LOGINS', DEFAULT_WHATSAPP_BENCH.logins, 1, 20)),
+        pings: Math.round(numberEnv('BENCH_WA_PINGS', DEFAULT_WHATSAPP_BENCH.pings, 5, 3600)),
+        keepAliveIntervalMs: numberEnv('BENCH_WA_KEEPALIVE_MS', DEFAULT_WHATSAPP_BENCH.keepAliveIntervalMs, 200, 30_000),
+      });
+      results.whatsapp = result;
+      write();
+      console.log(`\n${formatWhatsAppBench(result)}\n  [${elapsed()}]`);
     }
   } finally {
     await stopUpstream();

@@ -13,12 +13,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import jsQR from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { hashPassword } from '@chipgate/activities';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { gbToBytes } from '@chipgate/workflows/rules/bytes';
 import { formatBytes, formatMoneyList } from '../../web/src/lib/format';
 import { startStripeStandIn, type StripeStandIn } from '../standins/payments/stripe-standin';
+import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
 import { repoRoot } from '../stack/paths';
 import { freePort, waitForPort } from '../stack/ports';
 import { stopChild } from '../stack/temporal';
@@ -42,6 +44,8 @@ const USER = { email: `user-${run}@e2e.chipgate.test`, password: `user-${randomB
 const PROVIDER_NAME = 'Smartproxy BR (e2e stand-in)';
 const PACK = { name: '1 GB', sizeGb: '1', price: '19.90' };
 const CHIP_LABEL = 'Support line';
+/** The number of the stand-in phone that scans the chip's QR. */
+const PHONE_NUMBER = '5511987650001';
 /** The chip's traffic comes in requests of at most this size (the stand-in's echo serves up to 50 MiB). */
 const CHUNK_BYTES = 50 * 1024 * 1024;
 
@@ -171,6 +175,20 @@ async function screenshot(page: Page, name: string, { failed = false } = {}): Pr
 }
 
 /** Runs in the user's chips page: records each status the chip cards show, from their first render on. */
+/** Reads a canvas's pixels in the page and decodes them as a QR code; undefined until it decodes. */
+async function decodeQr(canvas: Locator): Promise<string | undefined> {
+  if ((await canvas.count()) === 0) return undefined;
+  // The test's tsconfig has no DOM types: the canvas is described by the little this reads of it.
+  type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
+  const image = await canvas.evaluate((element) => {
+    const c = element as unknown as Canvas;
+    const pixels = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+    return { width: c.width, height: c.height, pixels: pixels ? Array.from(pixels) : [] };
+  });
+  if (image.pixels.length === 0) return undefined;
+  return jsQR(new Uint8ClampedArray(image.pixels), image.width, image.height)?.data || undefined;
+}
+
 const RECORD_CHIP_STATUSES = `(() => {
   const seen = (window.__chipgateE2eStatuses = []);
   const record = () => {
@@ -187,6 +205,7 @@ const RECORD_CHIP_STATUSES = `(() => {
 describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
   let world: ChipWorldWithoutProvider | undefined;
   let stripe: StripeStandIn | undefined;
+  let whatsapp: WhatsAppStandIn | undefined;
   let web: WebApp | undefined;
   let browser: Browser | undefined;
   let adminContext: BrowserContext | undefined;
@@ -207,8 +226,10 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
     const appUrl = `http://127.0.0.1:${webPort}`;
     const stripeKeys = { secretKey: `sk_test_${randomBytes(18).toString('hex')}`, webhookSecret: `whsec_${randomBytes(18).toString('hex')}` };
     stripe = await startStripeStandIn({ ...stripeKeys, webhookUrl: `${appUrl}/api/payments/webhook` });
+    whatsapp = await startWhatsAppStandIn();
     world = await startChipWorld({
       seedProvider: false,
+      whatsapp,
       workerEnv: { STRIPE_SECRET_KEY: stripeKeys.secretKey, STRIPE_API_BASE: stripe.apiBase, CHIPGATE_APP_URL: appUrl },
     });
     const { db } = world;
@@ -269,6 +290,7 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
     );
     await step(world?.close);
     await step(stripe?.close);
+    await step(whatsapp?.close);
     if (failures.length > 0) throw failures[0];
   });
 
@@ -455,10 +477,22 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
         const ip = await textOf(card.getByTestId('chip-exit-ip'));
         return /^127\.0\.1\.\d{1,3}$/.test(ip) ? ip : undefined;
       });
+      // The QR is an image: decoded from the page's pixels, it is what the phone scans.
+      const qrText = await eventually('the chip card to draw a QR that decodes', () => decodeQr(card.getByTestId('qr-code')));
+      assert.match(qrText, /^https:\/\/wa\.me\/settings\/linked_devices#/);
+      assert.equal(await card.getByText(qrText).count(), 0, 'the QR payload is never printed as text');
+      await screenshot(page, 'user-chip-qr');
+      const device = await whatsapp!.phone(PHONE_NUMBER).scan(qrText);
+      await eventually('the chip card to show the chip connected', async () => ((await badgeOf(card)) === 'OPEN' ? true : undefined));
+      assert.equal(await textOf(card.getByTestId('chip-phone')), `+${PHONE_NUMBER}`);
+      assert.equal(device.logins, 1, 'the chip logged in once, after the 515 restart');
+
       const chipRow = await world!.db.chip.findUniqueOrThrow({ where: { id: chip } });
       assert.equal(chipRow.exitIp, exitIp);
       assert.equal(chipRow.ownerId, userId);
+      assert.equal(chipRow.phoneNumber, PHONE_NUMBER);
       const connected = await shownStatuses(page);
+      assert.ok(connected.indexOf('QR') < connected.lastIndexOf('OPEN'), `QR, then Connected, without a reload: ${connected.join(' → ')}`);
       assert.ok(!connected.includes('PAUSED'), `the new chip runs (statuses shown: ${connected.join(' → ')})`);
 
       // More than the FREE plan's allowance through the chip's own gateway credential: the meter (1 s)
