@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startWhatsAppStandIn, type ChatConnection, type WhatsAppStandIn } from '../standins/whatsapp';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
+import { until } from '../support/until';
 
 const KEEPALIVE_MS = 1000;
 /** 20 pings at 30 s is WhatsApp Web's 10 minutes; compressed here to 20 s. */
@@ -21,15 +22,6 @@ async function chipRow(chipId: string) {
   return world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /** Starts a chip and links it by scanning the QR the worker wrote to its row, as the web app shows it. */
 async function pairedChip(label: string) {

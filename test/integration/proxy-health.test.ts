@@ -8,19 +8,34 @@ import { saveProvider } from '@chipgate/activities/providers/provider-store';
 import type { ProxyHealthResult } from '@chipgate/activities/providers/proxy-health';
 import { MIN_PROXY_HEALTH } from '@chipgate/workflows/rules/proxy-selection';
 import { freePort } from '../stack/ports';
+import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
+import { until } from '../support/until';
 
 describe('periodic proxy health checks: score, last check, and moving chips off an unhealthy proxy', () => {
   let world: ChipWorld;
+  let whatsapp: WhatsAppStandIn;
   let forwarder: ForwardingProxy | undefined;
   const cipher = loadCredentialCipher();
   before(async () => {
-    world = await startChipWorld({ meterIntervalSeconds: 2 });
+    whatsapp = await startWhatsAppStandIn();
+    world = await startChipWorld({ meterIntervalSeconds: 2, whatsapp });
   });
   after(async () => {
     await forwarder?.close(true);
     await world?.close();
+    await whatsapp?.close();
   });
+
+  /** Starts a chip and has the stand-in's phone scan its QR: a chip whose own connection is up. */
+  async function connectedChip(label: string): Promise<string> {
+    const user = await world.createUser('BUSINESS');
+    const chipId = await world.startChip(user.id, label);
+    const qr = await until('a QR', async () => (await world.db.chip.findUniqueOrThrow({ where: { id: chipId } })).qrCode);
+    await whatsapp.phone(`55119${Math.floor(Math.random() * 1e8).toString().padStart(8, '0')}`).scan(qr);
+    await until('connected', async () => (await world.db.chip.findUniqueOrThrow({ where: { id: chipId } })).status === 'OPEN');
+    return chipId;
+  }
 
   /** A provider of region br with one rotating proxy, pointing wherever the test says. */
   async function addProxy(name: string, server: string, port: number, password: string): Promise<string> {
@@ -43,7 +58,7 @@ describe('periodic proxy health checks: score, last check, and moving chips off 
   /** Runs the scheduled workflow once, as its Schedule would, and reads each proxy's check back from its history. */
   async function runHealthCheck() {
     const handle = await world.temporal.workflow.start('proxyHealthCheckWorkflow', { taskQueue: world.taskQueue, workflowId: `proxy-health-${randomUUID()}`, args: [] });
-    const result = (await handle.result()) as { checked: number; unhealthy: string[] };
+    const result = (await handle.result()) as { checked: number; unhealthy: string[]; echoOutage: boolean; noAlternative: string[]; moved: number };
     return { ...result, checks: await healthResults(handle) };
   }
 
@@ -150,14 +165,82 @@ describe('periodic proxy health checks: score, last check, and moving chips off 
     await world.chips.release(chipId, 'done');
     await setActive(fake, false);
   });
+
+  it('an echo outage (unreachable directly and through every proxy) disconnects nobody and is reported as one', async () => {
+    const chipId = await connectedChip('through-an-echo-outage');
+    const before = await world.chips.state(chipId);
+    world.provider.standIn.setEchoOutage(true);
+    try {
+      for (let run = 1; run <= 3; run++) {
+        const result = await runHealthCheck();
+        assert.equal(result.echoOutage, true, `run ${run} reports the echo outage`);
+        assert.deepEqual(result.unhealthy, []);
+        assert.equal(result.moved, 0);
+        assert.equal(result.checks.get(world.proxyId)?.healthScore, 100, 'no evidence about the proxy: its score stays');
+      }
+    } finally {
+      world.provider.standIn.setEchoOutage(false);
+    }
+    const after = await world.chips.state(chipId);
+    assert.equal(after.sessionId, before.sessionId, 'same sticky session');
+    assert.equal((await world.db.chip.findUniqueOrThrow({ where: { id: chipId } })).status, 'OPEN', 'still connected');
+    assert.equal(await world.db.chipEvent.count({ where: { chipId, type: { in: ['proxy_move_requested', 'proxy_reassigned'] } } }), 0);
+    assert.equal((await runHealthCheck()).echoOutage, false, 'the echo is back');
+    await world.chips.release(chipId, 'done');
+  });
+
+  it('keeps the chips of an unhealthy proxy where they are while no healthy proxy could take them', async () => {
+    await setActive(world.proxyId, false);
+    const dead = await addProxy('Dead alone BR', '127.0.0.1', await freePort(), world.provider.password);
+    const user = await world.createUser('BUSINESS');
+    const chipId = await world.startChip(user.id, 'alone-on-a-dead-proxy');
+    const placed = await world.waitForState(chipId, (s) => s.proxyId === dead && s.sessionId !== null, 'placed on the dead proxy');
+    await runHealthCheck();
+    const second = await runHealthCheck();
+    assert.deepEqual(second.unhealthy, [dead]);
+    assert.deepEqual(second.noAlternative, [dead], 'reported as unhealthy with nowhere to go');
+    assert.equal(second.moved, 0);
+    assert.equal((await world.chips.state(chipId)).sessionId, placed.sessionId, 'not re-rolled onto nothing');
+    assert.equal(await world.db.chipEvent.count({ where: { chipId, type: 'proxy_move_requested' } }), 0);
+
+    await setActive(world.proxyId, true);
+    const third = await runHealthCheck();
+    assert.equal(third.moved, 1, 'moved once a healthy alternative exists');
+    await world.waitForState(chipId, (s) => s.proxyId === world.proxyId, 'moved to the healthy proxy');
+    const request = await world.db.chipEvent.findFirstOrThrow({ where: { chipId, type: 'proxy_move_requested' } });
+    assert.equal((request.detail as { fromProxyId: string }).fromProxyId, dead, 'the move is recorded on the chip');
+    await world.chips.release(chipId, 'done');
+    await setActive(dead, false);
+  });
+
+  it('does not move a chip whose own connection is up when probes of its proxy fail', async () => {
+    await setActive(world.proxyId, false);
+    const second = await addProxy('Second BR', world.provider.standIn.proxyHost, world.provider.standIn.proxyPort, world.provider.password);
+    const chipId = await connectedChip('connected-on-a-failing-proxy');
+    const placed = await world.chips.state(chipId);
+    assert.equal(placed.proxyId, second);
+    await setActive(world.proxyId, true);
+    // Probes now present a wrong password (407): evidence against the proxy, while the chip's tunnel stays up.
+    const { providerId } = await world.db.proxy.findUniqueOrThrow({ where: { id: second } });
+    await world.db.proxyProvider.update({ where: { id: providerId }, data: { passwordEncrypted: cipher.encrypt('rotated-elsewhere') } });
+    await runHealthCheck();
+    const run = await runHealthCheck();
+    assert.deepEqual(run.unhealthy, [second]);
+    assert.equal(run.moved, 0, 'the connected chip is evidence its path works');
+    assert.equal((await world.chips.state(chipId)).sessionId, placed.sessionId);
+    assert.equal((await world.db.chip.findUniqueOrThrow({ where: { id: chipId } })).status, 'OPEN');
+    await world.chips.release(chipId, 'done');
+    await setActive(second, false);
+  });
 });
 
-/** checkProxyHealth results by proxy id, decoded from the completed activities in the workflow's history. */
+
+/** recordProxyHealth results by proxy id, decoded from the completed activities in the workflow's history. */
 async function healthResults(handle: WorkflowHandle): Promise<Map<string, ProxyHealthResult>> {
   const results = new Map<string, ProxyHealthResult>();
   for (const event of (await handle.fetchHistory()).events ?? []) {
     for (const payload of event.activityTaskCompletedEventAttributes?.result?.payloads ?? []) {
-      if (!payload.data) continue;
+      if (!payload.data?.length) continue;
       const value: unknown = JSON.parse(Buffer.from(payload.data).toString('utf8'));
       if (value && typeof value === 'object' && 'proxyId' in value && 'healthScore' in value) {
         const result = value as ProxyHealthResult;

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import { BYTES_PER_GB } from '@chipgate/workflows/rules/bytes';
+import type { FailureBlame } from '@chipgate/workflows/rules/proxy-health-verdict';
 import { buildProxyUrl, createProxyDispatcher, type ResolvedProvider } from './proxy-endpoint';
 
 const DEFAULT_TEST_TIMEOUT_MS = 10_000;
@@ -54,7 +55,7 @@ export type ConnectionFailureReason = 'auth_refused' | 'unreachable' | 'timeout'
 
 export type ConnectionTestResult =
   | { ok: true; exitIp: string; latencyMs: number }
-  | { ok: false; reason: ConnectionFailureReason; message: string };
+  | { ok: false; reason: ConnectionFailureReason; blame: FailureBlame; message: string };
 
 export interface ConnectionTestOptions {
   /** A "what is my IP" endpoint: answers `{"ip":…}`, `{"proxy":{"ip":…}}` or the bare IP as text. */
@@ -82,16 +83,17 @@ export async function testConnection(
   const latencyMs = Math.round(performance.now() - started);
 
   if (answer.status < 200 || answer.status > 299) {
-    return { ok: false, reason: 'bad_response', message: `${who} reached the IP echo service, which answered HTTP ${answer.status}` };
+    return { ok: false, reason: 'bad_response', blame: 'target', message: `${who} reached the IP echo service, which answered HTTP ${answer.status}` };
   }
   const exitIp = echoedIp(answer.text);
   if (exitIp === null) {
-    return { ok: false, reason: 'bad_response', message: `${who} reached the IP echo service, but its answer holds no IP address` };
+    return { ok: false, reason: 'bad_response', blame: 'target', message: `${who} reached the IP echo service, but its answer holds no IP address` };
   }
   if (directIp !== undefined && exitIp === directIp) {
     return {
       ok: false,
       reason: 'not_a_proxy',
+      blame: 'proxy',
       message: `${who} let the request out from this server's own IP (${exitIp}): ${provider.server}:${provider.port} is not acting as a proxy`,
     };
   }
@@ -137,11 +139,11 @@ function proxyFailure(
   provider: ResolvedProvider,
   error: unknown,
   timeoutMs: number,
-): { reason: ConnectionFailureReason; message: string } {
+): { reason: ConnectionFailureReason; blame: FailureBlame; message: string } {
   const who = `Provider "${provider.name}"`;
   const where = `${provider.server}:${provider.port}`;
   if (error instanceof DeadlineExceeded) {
-    return { reason: 'timeout', message: `${who} did not complete the test request within ${timeoutMs} ms (${where})` };
+    return { reason: 'timeout', blame: 'target', message: `${who} did not complete the test request within ${timeoutMs} ms (${where})` };
   }
   const { code, message } = describe(error, provider.password);
 
@@ -150,35 +152,39 @@ function proxyFailure(
   const tunnelStatus = /Proxy response \((\d{3})\)/.exec(message)?.[1];
   if (tunnelStatus === '407' || /Socks5 Authentication failed|no accepted authentication type/i.test(message)) {
     const status = tunnelStatus === undefined ? 'SOCKS5 authentication failed' : 'HTTP 407';
-    return { reason: 'auth_refused', message: `${who} refused the credentials (${status}): check the username and password` };
+    return { reason: 'auth_refused', blame: 'proxy', message: `${who} refused the credentials (${status}): check the username and password` };
   }
   if (tunnelStatus === '403') {
     return {
       reason: 'auth_refused',
+      blame: 'proxy',
       message: `${who} refused the connection (HTTP 403): check the credentials and whether the provider requires this server's IP on its allow list`,
     };
   }
   if (tunnelStatus === '502' || tunnelStatus === '503' || tunnelStatus === '504' || /Socks5 proxy rejected connection/.test(message)) {
     const status = tunnelStatus === undefined ? 'SOCKS5 connect rejected' : `HTTP ${tunnelStatus}`;
-    return { reason: 'unreachable', message: `${who} accepted the credentials but could not reach the IP echo service (${status})` };
+    return { reason: 'unreachable', blame: 'target', message: `${who} accepted the credentials but could not reach the IP echo service (${status})` };
   }
   if (tunnelStatus !== undefined) {
     return {
       reason: 'not_a_proxy',
+      blame: 'proxy',
       message: `${who} answered the proxy CONNECT request with HTTP ${tunnelStatus}: check that ${where} is the provider's proxy endpoint`,
     };
   }
   if (code?.startsWith('HPE_') || /invalid socks version|invalid Socks5 initial handshake/i.test(message)) {
     return {
       reason: 'not_a_proxy',
+      blame: 'proxy',
       message: `${who} at ${where} does not speak the ${provider.protocol} proxy protocol: check the server, port and protocol`,
     };
   }
   const network = networkFailure(code, message);
   if (network !== null) {
-    return { reason: network.reason, message: `${who} ${network.text} at ${where}` };
+    // A socket error here is the proxy's: the dispatcher's only own connection is to the proxy.
+    return { reason: network.reason, blame: network.reason === 'timeout' ? 'target' : 'proxy', message: `${who} ${network.text} at ${where}` };
   }
-  return { reason: 'bad_response', message: `${who} failed the test request at ${where}: ${message}` };
+  return { reason: 'bad_response', blame: 'target', message: `${who} failed the test request at ${where}: ${message}` };
 }
 
 const UNREACHABLE_CODES: Record<string, string> = {

@@ -15,10 +15,15 @@ import { sendJson, sendText } from './http-util';
 const MAX_BYTES = 50 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 
-export function createEchoServer(): http.Server {
+/** While `down()` is true the IP endpoints answer 503, as an echo service in an outage would. */
+export function createEchoServer(down: () => boolean = () => false): http.Server {
   return http.createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://echo').pathname;
     const peer = plainAddress(request.socket.remoteAddress);
+    if (down() && (path === '/json' || path === '/')) {
+      request.resume();
+      return sendJson(response, 503, { message: 'Service unavailable' });
+    }
     if (request.method === 'GET' && path === '/json') return sendJson(response, 200, { ip: peer });
     if (request.method === 'GET' && path === '/') return sendText(response, 200, peer);
     const bytes = /^\/bytes\/(\d+)$/.exec(path);

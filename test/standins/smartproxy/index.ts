@@ -47,6 +47,8 @@ export type SmartproxyStandIn = {
   /** The proxy usernames it accepted so far (`<user>` or `<user>-session-<id>…`). */
   acceptedUsernames(): string[];
   setAllowList(ips: string[]): void;
+  /** Takes the "what is my IP" echo down (503) or back up; traffic endpoints keep working. */
+  setEchoOutage(down: boolean): void;
   close(): Promise<void>;
 };
 
@@ -66,7 +68,8 @@ export async function startSmartproxyStandIn(options: SmartproxyStandInOptions):
     { apiKey, host, allowList, endpoints, defaultLifeMinutes: stickySessionMinutes },
     { username, apiKey, meter },
   );
-  const echo = createEchoServer();
+  let echoDown = false;
+  const echo = createEchoServer(() => echoDown);
   const shutdown = async (proxy?: Server): Promise<void> => {
     await Promise.all([
       proxy?.close(true),
@@ -113,6 +116,9 @@ export async function startSmartproxyStandIn(options: SmartproxyStandInOptions):
     accountBytes: () => meter.totals(),
     acceptedUsernames: () => [...acceptedUsernames],
     setAllowList: (ips) => allowList.replace(ips),
+    setEchoOutage: (down) => {
+      echoDown = down;
+    },
     close: () => (closing ??= shutdown(proxy)),
   };
 }
