@@ -7,8 +7,14 @@ export { requireDatabaseUrl } from './database-url';
 
 export type Db = PrismaClient;
 
+/**
+ * Sessions run in UTC whatever the server's TimeZone: the adapter sends instants as UTC wall-clock
+ * text without a zone, which PostgreSQL would otherwise read in the session's zone.
+ */
+const UTC_SESSION = '-c TimeZone=UTC';
+
 export function createDb(databaseUrl: string = requireDatabaseUrl()): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: UTC_SESSION }) });
 }
 
 let shared: PrismaClient | undefined;
