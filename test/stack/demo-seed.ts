@@ -23,25 +23,27 @@ export interface StandInAccount {
   apiKey: string;
 }
 
-/** Idempotent: a second `npm start` finds everything in place and only refreshes the stand-in's address. */
-export async function seedDemoData(db: Db, cipher: CredentialCipher, standIn: StandInAccount): Promise<void> {
+/**
+ * Seeds the demo once, into a database without the demo admin; later `npm start`s only point the
+ * demo provider (if an admin kept it) at the stand-in's current address, and leave everything an
+ * admin changed alone: a deactivated provider stays off, an edited price stays. Returns whether it
+ * seeded, so the caller creates the demo chips only then.
+ */
+export async function seedDemoData(db: Db, cipher: CredentialCipher, standIn: StandInAccount): Promise<{ seeded: boolean }> {
+  const admin = DEMO_LOGINS[0];
+  if (await db.user.findUnique({ where: { email: admin.email }, select: { id: true } })) {
+    await refreshStandInAddress(db, cipher, standIn);
+    return { seeded: false };
+  }
   const plans = new Map((await db.plan.findMany()).map((plan) => [plan.code, plan.id]));
   for (const login of DEMO_LOGINS) {
     const planId = plans.get(login.plan);
     if (!planId) throw new Error(`plan ${login.plan} is missing: apply the migrations first`);
-    const existing = await db.user.findUnique({ where: { email: login.email } });
-    if (!existing) {
-      await db.user.create({
-        data: { email: login.email, name: login.name, role: login.role, planId, passwordHash: await hashPassword(login.password) },
-      });
-    }
+    if (await db.user.findUnique({ where: { email: login.email }, select: { id: true } })) continue;
+    await db.user.create({ data: { email: login.email, name: login.name, role: login.role, planId, passwordHash: await hashPassword(login.password) } });
   }
-
-  const existing = await db.proxyProvider.findUnique({ where: { name: DEMO_PROVIDER_NAME }, select: { id: true } });
-  const saved = await saveProvider(
-    db,
-    cipher,
-    {
+  if (!(await db.proxyProvider.findUnique({ where: { name: DEMO_PROVIDER_NAME }, select: { id: true } }))) {
+    const saved = await saveProvider(db, cipher, {
       name: DEMO_PROVIDER_NAME,
       type: 'RESIDENTIAL',
       region: 'br',
@@ -54,13 +56,9 @@ export async function seedDemoData(db: Db, cipher: CredentialCipher, standIn: St
       apiBaseUrl: standIn.apiBaseUrl,
       costPerGb: '4.50',
       currency: 'BRL',
-    },
-    existing?.id,
-  );
-  if ((await db.proxy.count({ where: { providerId: saved.id } })) === 0) {
+    });
     await db.proxy.create({ data: { providerId: saved.id, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } });
   }
-
   if ((await db.topUpPack.count()) === 0) {
     await db.topUpPack.createMany({
       data: [
@@ -70,6 +68,24 @@ export async function seedDemoData(db: Db, cipher: CredentialCipher, standIn: St
       ],
     });
   }
+  return { seeded: true };
+}
+
+/** The stand-in may listen elsewhere this run (other ports): only where it is, and its account's secrets, follow it. */
+async function refreshStandInAddress(db: Db, cipher: CredentialCipher, standIn: StandInAccount): Promise<void> {
+  const provider = await db.proxyProvider.findUnique({ where: { name: DEMO_PROVIDER_NAME }, select: { id: true, server: true, port: true, apiBaseUrl: true } });
+  if (!provider) return;
+  if (provider.server === standIn.proxyHost && provider.port === standIn.proxyPort && provider.apiBaseUrl === standIn.apiBaseUrl) return;
+  await db.proxyProvider.update({
+    where: { id: provider.id },
+    data: {
+      server: standIn.proxyHost,
+      port: standIn.proxyPort,
+      apiBaseUrl: standIn.apiBaseUrl,
+      passwordEncrypted: cipher.encrypt(standIn.password),
+      apiKeyEncrypted: cipher.encrypt(standIn.apiKey),
+    },
+  });
 }
 
 const DEMO_CHIPS = [
@@ -78,12 +94,11 @@ const DEMO_CHIPS = [
   { owner: 'enterprise@chipgate.local', label: 'Suporte', phoneNumber: '+55 21 90000-0003' },
 ] as const;
 
-/** Demo chips with running workflows, so the dashboards show live, really metered traffic. */
-export async function ensureDemoChips(db: Db, chips: ChipWorkflowClient, meterIntervalSeconds: number): Promise<void> {
+/** The demo chips, created and started with the first seed; their workflows then live on in Temporal. */
+export async function createDemoChips(db: Db, chips: ChipWorkflowClient, meterIntervalSeconds: number): Promise<void> {
   for (const demo of DEMO_CHIPS) {
     const owner = await db.user.findUniqueOrThrow({ where: { email: demo.owner } });
-    const existing = await db.chip.findFirst({ where: { ownerId: owner.id, label: demo.label } });
-    const chip = existing ?? (await db.chip.create({ data: { ownerId: owner.id, label: demo.label, phoneNumber: demo.phoneNumber, region: 'br' } }));
-    if (!chip.deletedAt) await chips.start({ chipId: chip.id, userId: owner.id, settings: { meterIntervalSeconds } });
+    const chip = await db.chip.create({ data: { ownerId: owner.id, label: demo.label, phoneNumber: demo.phoneNumber, region: 'br' } });
+    await chips.start({ chipId: chip.id, userId: owner.id, settings: { meterIntervalSeconds } });
   }
 }

@@ -11,7 +11,7 @@ import { startStripeStandIn } from '../standins/payments/stripe-standin';
 import { startSmartproxyStandIn } from '../standins/smartproxy';
 import { startWhatsAppStandIn } from '../standins/whatsapp';
 import { startDemoPhone } from './demo-phone';
-import { DEMO_LOGINS, ensureDemoChips, seedDemoData } from './demo-seed';
+import { createDemoChips, DEMO_LOGINS, seedDemoData } from './demo-seed';
 import { loadLocalEnv, localEnvFile } from './local-env';
 import { repoRoot, stateDir } from './paths';
 import { isPortOpen, waitForPort } from './ports';
@@ -140,18 +140,25 @@ async function main() {
   const whatsapp = env.CHIPGATE_WA_WEBSOCKET_URL ? undefined : await startWhatsAppStandIn({ stateFile: path.join(stateDir, 'whatsapp-standin.json') });
   if (whatsapp) stops.push({ name: 'WhatsApp stand-in', stop: () => whatsapp.close() });
 
-  step('Seeding demo data');
-  const cipher = loadCredentialCipher({ CHIPGATE_SECRET_KEY: secretKey });
-  const db = createDb(databaseUrl);
-  await seedDemoData(db, cipher, {
-    proxyHost: standIn.proxyHost,
-    proxyPort: standIn.proxyPort,
-    apiBaseUrl: standIn.apiBaseUrl,
-    username: 'chipgate-demo',
-    password: local.STANDIN_PASSWORD!,
-    apiKey: local.STANDIN_API_KEY!,
-  });
-  await db.$disconnect();
+  // Known demo passwords go only into the embedded database, or wherever the operator explicitly asks.
+  const demoData = !env.DATABASE_URL || env.CHIPGATE_DEMO_SEED === '1';
+  let seeded = false;
+  if (demoData) {
+    step('Demo data (seeded into a new database only; later runs keep what admins changed)');
+    const cipher = loadCredentialCipher({ CHIPGATE_SECRET_KEY: secretKey });
+    const db = createDb(databaseUrl);
+    ({ seeded } = await seedDemoData(db, cipher, {
+      proxyHost: standIn.proxyHost,
+      proxyPort: standIn.proxyPort,
+      apiBaseUrl: standIn.apiBaseUrl,
+      username: 'chipgate-demo',
+      password: local.STANDIN_PASSWORD!,
+      apiKey: local.STANDIN_API_KEY!,
+    }));
+    await db.$disconnect();
+  } else {
+    step('Demo data: not seeded into DATABASE_URL (set CHIPGATE_DEMO_SEED=1 to seed it there)');
+  }
 
   const appEnv: NodeJS.ProcessEnv = {
     ...env,
@@ -193,14 +200,17 @@ async function main() {
     });
   }
 
-  step('Starting the demo chips');
-  const temporalConnection = await Connection.connect({ address: temporal.address });
-  const chipDb = createDb(databaseUrl);
-  await ensureDemoChips(chipDb, chipWorkflowClient(new Client({ connection: temporalConnection })), Number(appEnv.CHIPGATE_METER_INTERVAL_SECONDS));
-  await chipDb.$disconnect();
-  await temporalConnection.close();
+  if (seeded) {
+    step('Starting the demo chips');
+    const temporalConnection = await Connection.connect({ address: temporal.address });
+    const chipDb = createDb(databaseUrl);
+    await createDemoChips(chipDb, chipWorkflowClient(new Client({ connection: temporalConnection })), Number(appEnv.CHIPGATE_METER_INTERVAL_SECONDS));
+    await chipDb.$disconnect();
+    await temporalConnection.close();
+  }
 
   const width = Math.max(...DEMO_LOGINS.map((l) => l.email.length));
+  const logins = DEMO_LOGINS.map((l) => `  ${l.email.padEnd(width)}  ${l.password}  (${l.role === 'ADMIN' ? 'admin' : `${l.plan.toLowerCase()} plan`})`).join('\n');
   console.log(`
 Chipgate is up.
   Web app       http://127.0.0.1:${ports.web}
@@ -211,8 +221,7 @@ Chipgate is up.
                 WhatsApp ${whatsapp ? `${whatsapp.url}; its phone pairs a chip ${scanAfterSeconds} s after the dashboard shows its QR or code` : '(CHIPGATE_WA_WEBSOCKET_URL)'}
   Secrets       ${path.relative(repoRoot, localEnvFile)} (generated once, git-ignored)
 
-Demo logins:
-${DEMO_LOGINS.map((l) => `  ${l.email.padEnd(width)}  ${l.password}  (${l.role === 'ADMIN' ? 'admin' : `${l.plan.toLowerCase()} plan`})`).join('\n')}
+${demoData ? `Demo logins (as seeded; an admin may have changed them since):\n${logins}` : 'No demo logins: this database was not seeded.'}
 
 Ctrl-C stops everything; the next \`npm start\` keeps the data.
 `);
