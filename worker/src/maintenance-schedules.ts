@@ -1,4 +1,5 @@
 import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction } from '@temporalio/client';
+import { ensureSearchAttributes } from './search-attributes';
 
 export interface MaintenanceScheduleSettings {
   temporalAddress: string;
@@ -9,12 +10,14 @@ export interface MaintenanceScheduleSettings {
 }
 
 /**
- * Creates (or brings up to date) the Temporal Schedules for proxy health checks and provider usage
- * reconciliation. Every worker calls this at start; the schedule ids make it idempotent.
+ * Registers the chip search attributes and creates (or brings up to date) the Temporal Schedules for
+ * proxy health checks and provider usage reconciliation. Every worker calls this at start; the
+ * attribute names and schedule ids make it idempotent on any cluster.
  */
 export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSettings): Promise<void> {
   const connection = await Connection.connect({ address: settings.temporalAddress });
   try {
+    await ensureSearchAttributes(connection, settings.namespace);
     const client = new Client({ connection, namespace: settings.namespace });
     const schedules: Array<{ id: string; minutes: number; action: ScheduleOptionsAction }> = [
       {
