@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { ensureMaintenanceSchedules } from '@chipgate/worker/maintenance-schedules';
 import { ensureSearchAttributes } from '@chipgate/worker/search-attributes';
 import { chipSearchAttributes } from '@chipgate/workflows/chip/contract';
@@ -16,7 +17,7 @@ describe('cluster setup at worker boot', () => {
     const namespace = `chipgate-setup-${randomBytes(4).toString('hex')}`;
     const connection = await Connection.connect({ address: testEnv.temporalAddress });
     try {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
       await until('the new namespace to be served', () => connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false), 30_000);
       const before = await connection.operatorService.listSearchAttributes({ namespace });
       assert.equal(before.customAttributes?.ChipgateUserId, undefined, 'a new namespace lacks them');

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { createDb, type Db } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
 import { createAlertDelivery, loadAlertConfig, type QuotaAlertInput } from '@chipgate/activities/alerts/alert-delivery';
 import { SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from '@chipgate/activities/alerts/webhook-signature';
 import { dropDatabase, ensureDatabase } from '../stack/postgres';
+import { startMailStandIn, type MailStandIn } from '../standins/mail';
 
 /** `npm test` names its PostgreSQL server; run on its own, this file uses the local one (trust auth). */
 function postgresServerUrl(): string {
@@ -20,55 +20,6 @@ const SMTP_PASSWORD = 'sm7p-p@ss';
 const WEBHOOK_SECRET = 'whsec_integration_test';
 const MONTH = '2026-11-01';
 const FREE_PLAN_BYTES = 107_374_182n; // 0.1 GB
-
-interface ReceivedEmail {
-  to: string[];
-  subject: string;
-}
-
-/** A real SMTP server on 127.0.0.1 that checks credentials when given, and can refuse the next messages. */
-async function startSmtpServer() {
-  const received: ReceivedEmail[] = [];
-  let refuseNext = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) callback(null, { user: auth.username });
-      else callback(new Error('invalid credentials'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (refuseNext > 0) {
-          refuseNext--;
-          callback(Object.assign(new Error('mailbox busy, try again later'), { responseCode: 451 }));
-          return;
-        }
-        const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: headerOf(raw, 'Subject') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    to: (address: string) => received.filter((m) => m.to.includes(address)),
-    refuseNextMessage: () => void refuseNext++,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** The header's value from a raw message, unfolded. */
-function headerOf(raw: string, name: string): string {
-  const headers = raw.split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ');
-  const line = headers.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line ? line.slice(name.length + 1).trim() : '';
-}
 
 /** An HTTP webhook receiver that accepts only bodies whose Chipgate-Signature verifies. */
 async function startWebhookReceiver() {
@@ -105,7 +56,7 @@ async function startWebhookReceiver() {
 describe('quota alert delivery (real PostgreSQL, SMTP and webhook receiver)', () => {
   const databaseName = `chipgate_alerts_${randomBytes(4).toString('hex')}`;
   let db: Db;
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let smtp: MailStandIn;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let delivery: ReturnType<typeof createAlertDelivery>;
 
@@ -113,11 +64,11 @@ describe('quota alert delivery (real PostgreSQL, SMTP and webhook receiver)', ()
     const url = await ensureDatabase(postgresServerUrl(), databaseName);
     applyMigrations(url);
     db = createDb(url);
-    smtp = await startSmtpServer();
+    smtp = await startMailStandIn({ username: SMTP_USER, password: SMTP_PASSWORD });
     receiver = await startWebhookReceiver();
     delivery = createAlertDelivery(
       loadAlertConfig({
-        SMTP_URL: `smtp://${SMTP_USER}:${encodeURIComponent(SMTP_PASSWORD)}@127.0.0.1:${smtp.port}`,
+        SMTP_URL: smtp.smtpUrl,
         ALERT_WEBHOOK_URL: receiver.url,
         ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
       }),

@@ -12,6 +12,7 @@ const GENERATED: Record<string, () => string> = {
   STANDIN_API_KEY: () => randomBytes(16).toString('hex'),
   STRIPE_SECRET_KEY: () => `sk_test_${randomBytes(24).toString('hex')}`,
   STRIPE_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('hex')}`,
+  MAIL_STANDIN_PASSWORD: () => randomBytes(12).toString('base64url'),
 };
 
 function parse(text: string): Record<string, string> {

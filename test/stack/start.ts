@@ -7,6 +7,7 @@ import { createDb } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
 import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
+import { startMailStandIn } from '../standins/mail';
 import { startStripeStandIn } from '../standins/payments/stripe-standin';
 import { startSmartproxyStandIn } from '../standins/smartproxy';
 import { startWhatsAppStandIn } from '../standins/whatsapp';
@@ -33,6 +34,8 @@ const ports = {
   standInApi: port('STANDIN_API_PORT', 18081),
   standInEcho: port('STANDIN_ECHO_PORT', 18082),
   stripeStandIn: port('STRIPE_STANDIN_PORT', 18083),
+  mailInbox: port('MAIL_STANDIN_INBOX_PORT', 18084),
+  mailSmtp: port('MAIL_STANDIN_SMTP_PORT', 18025),
 };
 
 const step = (message: string) => console.log(`▸ ${message}`);
@@ -134,6 +137,12 @@ async function main() {
   });
   stops.push({ name: 'Stripe stand-in', stop: () => stripe.close() });
 
+  step('Mail stand-in on loopback (alert and account emails land in its inbox page)');
+  const mail = env.SMTP_URL
+    ? undefined
+    : await startMailStandIn({ username: 'chipgate', password: local.MAIL_STANDIN_PASSWORD!, smtpPort: ports.mailSmtp, inboxPort: ports.mailInbox });
+  if (mail) stops.push({ name: 'mail stand-in', stop: () => mail.close() });
+
   step('WhatsApp stand-in on loopback (chips pair with it and stay connected, instead of WhatsApp)');
   // It speaks WhatsApp's protocol; its phones and linked devices are kept in .chipgate/, so paired
   // demo chips log in again after a restart instead of showing a new QR.
@@ -173,6 +182,7 @@ async function main() {
     // Demo chips bill every 30 s so the dashboards move while you watch; production default is 5 min.
     CHIPGATE_METER_INTERVAL_SECONDS: env.CHIPGATE_METER_INTERVAL_SECONDS ?? '30',
     CHIPGATE_APP_URL: env.CHIPGATE_APP_URL ?? `http://127.0.0.1:${ports.web}`,
+    SMTP_URL: env.SMTP_URL ?? mail?.smtpUrl,
     STRIPE_API_BASE: env.STRIPE_API_BASE ?? stripe.apiBase,
     STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? local.STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? local.STRIPE_WEBHOOK_SECRET,
@@ -218,6 +228,7 @@ Chipgate is up.
   Database      ${env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL on 127.0.0.1:${ports.postgres}`}
   Stand-ins     Smartproxy proxy ${standIn.proxyUrl}, API ${standIn.apiBaseUrl}, IP echo ${standIn.echoUrl}
                 Stripe API and checkout ${stripe.apiBase}
+                Mail inbox ${mail ? mail.inboxUrl : '(SMTP_URL)'}
                 WhatsApp ${whatsapp ? `${whatsapp.url}; its phone pairs a chip ${scanAfterSeconds} s after the dashboard shows its QR or code` : '(CHIPGATE_WA_WEBSOCKET_URL)'}
   Secrets       ${path.relative(repoRoot, localEnvFile)} (generated once, git-ignored)
 
