@@ -55,6 +55,8 @@ export interface ChipConnectionsDeps {
 export class ChipConnections {
   private readonly chips = new Map<string, LiveChip>();
   private readonly orphanTimers = new Map<string, NodeJS.Timeout>();
+  /** Supervise activities watching each chip right now: a continue-as-new briefly has two (the new run's and the old one's). */
+  private readonly watchers = new Map<string, number>();
   private direct: { at: number; ip: Promise<string | undefined> } | undefined;
 
   constructor(private readonly deps: ChipConnectionsDeps) {}
@@ -101,17 +103,26 @@ export class ChipConnections {
     return this.live(chipId).outcome;
   }
 
-  /** A workflow run watches the chip again (after continue-as-new or a workflow task retry). */
+  /** A workflow run watches the chip (its first, or a new run after continue-as-new or a workflow task retry). */
   adopt(chipId: string): void {
+    this.watchers.set(chipId, (this.watchers.get(chipId) ?? 0) + 1);
     clearTimeout(this.orphanTimers.get(chipId));
     this.orphanTimers.delete(chipId);
   }
 
   /**
-   * No workflow run watches the chip any more. A continue-as-new adopts it again within seconds;
-   * a terminated workflow never does, and then the socket must not outlive it.
+   * One run stopped watching the chip. At continue-as-new the old run's watch ends (its cancellation
+   * arrives seconds later) after the new run's began: the chip is still watched, nothing happens.
+   * When nobody watches any more (a terminated workflow), the socket must not outlive it: it is
+   * disconnected after a grace that lets a retried workflow task adopt it again.
    */
   orphan(chipId: string, graceMs: number): void {
+    const watchers = Math.max(0, (this.watchers.get(chipId) ?? 0) - 1);
+    if (watchers > 0) {
+      this.watchers.set(chipId, watchers);
+      return;
+    }
+    this.watchers.delete(chipId);
     if (!this.chips.has(chipId)) return;
     clearTimeout(this.orphanTimers.get(chipId));
     this.orphanTimers.set(
@@ -144,6 +155,7 @@ export class ChipConnections {
     await this.flush(chipId);
     this.deps.gateway.unregisterChip(chipId);
     this.chips.delete(chipId);
+    this.watchers.delete(chipId);
     chip.settle('disconnected');
   }
 
