@@ -34,7 +34,13 @@ export function createChipActivities({ db, deliverQuotaAlert }: ChipActivityDeps
      */
     async meterChip(input: MeterPeriod & { userId: string }) {
       const usage = await meterChipUsage(db, input);
-      return { usage, standing: await quotaStanding(db, input.userId, usage.month) };
+      const [standing, chip] = await Promise.all([
+        quotaStanding(db, input.userId, usage.month),
+        db.chip.findUnique({ where: { id: input.chipId }, select: { workerId: true, worker: { select: { expiresAt: true } } } }),
+      ]);
+      // Who holds the chip's socket, and whether that worker's lease lives: the workflow's backstop for a lost signal.
+      const holder = { workerId: chip?.workerId ?? null, alive: chip?.worker ? chip.worker.expiresAt.getTime() > Date.now() : false };
+      return { usage, standing, holder };
     },
     async deliverQuotaAlert(alert: QuotaAlertInput): Promise<void> {
       await deliverQuotaAlert({ ...alert, bytesUsed: BigInt(alert.bytesUsed), bytesAllowed: BigInt(alert.bytesAllowed) });

@@ -33,22 +33,11 @@ export const placement = proxyActivities<ChipPlacementActivities>({
 });
 
 /** Activities on the worker that holds the chip's socket; a dead worker shows as a schedule-to-start timeout. */
-export function onChipWorker(workerQueue: string, scheduleToStartTimeout: '10 seconds' | '30 seconds' = '30 seconds') {
+export function onChipWorker(workerQueue: string, scheduleToStartTimeout: '5 seconds' | '30 seconds' = '30 seconds') {
   return proxyActivities<ChipSocketActivities>({
     taskQueue: workerQueue,
     scheduleToStartTimeout,
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['ChipNotOnThisWorker'] },
-  });
-}
-
-/** The long-running watch over the chip's socket on its worker; its heartbeats tell the workflow the worker lives. */
-export function supervisorOn(workerQueue: string) {
-  return proxyActivities<Pick<ChipSocketActivities, 'superviseChipConnection'>>({
-    taskQueue: workerQueue,
-    scheduleToStartTimeout: '30 seconds',
-    startToCloseTimeout: '3650 days',
-    heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 1 },
   });
 }

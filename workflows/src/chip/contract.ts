@@ -101,3 +101,10 @@ export const reassignProxySignal = defineSignal<[{ reason: string }]>('reassignP
 
 /** Error types a chip workflow refuses commands with (non-retryable): callers can match on them. */
 export const ChipRefusal = { invalid: 'InvalidChipCommand', released: 'ChipReleased' } as const;
+
+/**
+ * From the worker side: the chip's connection on `workerQueue` ended by itself — WhatsApp logged
+ * it out, the worker's lease expired (sent by the live worker that reaped it), or the worker was
+ * fenced and dropped it. A run ignores it unless `workerQueue` is where it placed the chip.
+ */
+export const chipConnectionEndedSignal = defineSignal<[{ workerQueue: string; outcome: 'logged_out' | 'disconnected' | 'worker_lost' }]>('chipConnectionEnded');

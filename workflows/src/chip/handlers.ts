@@ -4,6 +4,7 @@ import { ApplicationFailure, condition, log, setHandler } from '@temporalio/work
 import { validateChipReason } from '../rules/chip-commands';
 import {
   ChipRefusal,
+  chipConnectionEndedSignal,
   chipStateQuery,
   pauseChipUpdate,
   quotaChangedSignal,
@@ -14,6 +15,7 @@ import {
   resumeChipUpdate,
 } from './contract';
 import type { ChipRun } from './run';
+import type { Supervision } from './supervision';
 import { snapshot } from './state';
 
 /** Bad input is refused with a non-retryable failure of a named type, so no caller retries it. */
@@ -26,7 +28,7 @@ function refuseInvalid(check: () => void): void {
   }
 }
 
-export function installHandlers(run: ChipRun): void {
+export function installHandlers(run: ChipRun, supervision: Supervision): void {
   const s = run.state;
   const current = () => snapshot(run.chipId, run.userId, s);
   const notReleased = () => {
@@ -90,6 +92,9 @@ export function installHandlers(run: ChipRun): void {
     }
     s.pendingReassign = arg.reason.trim();
     run.wake = true;
+  });
+  setHandler(chipConnectionEndedSignal, ({ workerQueue, outcome }) => {
+    if (supervision.end(workerQueue, outcome)) run.wake = true;
   });
   setHandler(quotaChangedSignal, () => {
     run.quotaDirty = true;

@@ -52,7 +52,7 @@ async function onWorker(run: ChipRun, supervision: Supervision, call: (queue: st
   }
 }
 
-export async function disconnect(run: ChipRun, supervision: Supervision, scheduleToStart: '10 seconds' | '30 seconds' = '30 seconds'): Promise<void> {
+export async function disconnect(run: ChipRun, supervision: Supervision, scheduleToStart: '5 seconds' | '30 seconds' = '30 seconds'): Promise<void> {
   const queue = run.state.workerQueue;
   if (!queue) return;
   supervision.stop();
@@ -97,7 +97,7 @@ export async function takeStep(run: ChipRun, supervision: Supervision, step: Chi
       }
       s.connectionPaused = false;
       s.lastError = null;
-      supervision.start(run.chipId, s.workerQueue);
+      supervision.start(s.workerQueue);
       await setStatus(run, 'CONNECTED');
       await checkExitIp(run, supervision, true);
       return 'done';
@@ -158,10 +158,13 @@ export async function enforceQuota(run: ChipRun): Promise<void> {
 }
 
 /** One meter tick: bills the period (one local activity that also answers the standing), judges it, and owes alerts. */
-export async function meter(run: ChipRun): Promise<void> {
+export async function meter(run: ChipRun, supervision: Supervision): Promise<void> {
   const periodEnd = new Date().toISOString();
-  const { usage, standing } = await meterTick.meterChip({ chipId: run.chipId, userId: run.userId, periodStart: run.state.lastMeterAt, periodEnd });
+  const { usage, standing, holder } = await meterTick.meterChip({ chipId: run.chipId, userId: run.userId, periodStart: run.state.lastMeterAt, periodEnd });
   metered(run.state, usage, periodEnd);
+  // The backstop to the workers' signals: the database says who holds the chip and whether that worker's lease lives.
+  const queue = run.state.workerQueue;
+  if (queue && (holder.workerId !== queue || !holder.alive)) supervision.end(queue, holder.workerId === queue ? 'worker_lost' : 'disconnected');
   run.quotaDirty = false;
   if (judged(run.state, standing).crossedIntoOverQuota) await tellSiblings(run);
 }

@@ -1,13 +1,13 @@
-// Watching the worker that holds the chip's socket. A supervise activity runs there for as long as
-// the socket does; its end (or its heartbeat timeout, when the worker died) is how the run learns
-// that the chip left its worker.
+// How a run learns that the chip's socket left its worker without being asked to. Nothing runs per
+// chip for this: each worker holds one lease in PostgreSQL, and the workers tell a chip's workflow
+// (a signal) when its worker's lease expired, when WhatsApp logged it out, or when a fenced worker
+// dropped it. The meter tick, which runs anyway, reports the chip's holder as a backstop.
 import { ActivityFailure } from '@temporalio/workflow';
-import { supervisorOn } from './activity-options';
 
 export interface Watch {
   queue: string;
   ended: boolean;
-  outcome?: string;
+  outcome?: 'logged_out' | 'disconnected' | 'worker_lost';
   error?: string;
 }
 
@@ -19,22 +19,21 @@ export function describeFailure(err: unknown): string {
 export class Supervision {
   private watch: Watch | null = null;
 
-  /** Starts watching the chip on `queue` (after a connect, or at the start of a run that carries one). */
-  start(chipId: string, queue: string): void {
-    const watch: Watch = { queue, ended: false };
-    this.watch = watch;
-    supervisorOn(queue)
-      .superviseChipConnection({ chipId })
-      .then(
-        (outcome) => (watch.outcome = outcome),
-        (err: unknown) => (watch.error = describeFailure(err)),
-      )
-      .finally(() => {
-        watch.ended = true;
-      });
+  /** The chip is placed on `queue` (after a connect, or at the start of a run that carries one). */
+  start(queue: string): void {
+    this.watch = { queue, ended: false };
   }
 
-  /** Whether the current watch has ended (read inside `condition`). */
+  /** News about the connection on `queue`; news about an earlier placement is ignored. */
+  end(queue: string, outcome: NonNullable<Watch['outcome']>, error?: string): boolean {
+    if (!this.watch || this.watch.queue !== queue || this.watch.ended) return false;
+    this.watch.ended = true;
+    this.watch.outcome = outcome;
+    this.watch.error = error ?? (outcome === 'worker_lost' ? `worker ${queue} stopped renewing its lease` : outcome === 'logged_out' ? 'logged out' : 'connection ended');
+    return true;
+  }
+
+  /** Whether the current placement has ended (read inside `condition`). */
   ended(): boolean {
     return this.watch?.ended ?? false;
   }
@@ -47,7 +46,7 @@ export class Supervision {
     return watch;
   }
 
-  /** The socket was disconnected on purpose: whatever the watch reports from now on is not news. */
+  /** The socket was disconnected on purpose: whatever is reported about it from now on is not news. */
   stop(): void {
     this.watch = null;
   }

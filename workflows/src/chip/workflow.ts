@@ -14,9 +14,9 @@ import { records } from './activity-options';
  */
 export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipState> {
   const run = newRun(input.chipId, input.userId, settingsOf(input), input.carried ? carriedState(input.carried) : initialState(new Date().toISOString()), !input.carried);
-  installHandlers(run);
   const supervision = new Supervision();
-  if (run.state.workerQueue) supervision.start(run.chipId, run.state.workerQueue);
+  installHandlers(run, supervision);
+  if (run.state.workerQueue) supervision.start(run.state.workerQueue);
   let metersThisRun = 0;
 
   while (!run.releaseReason) {
@@ -42,7 +42,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
     }
 
     if (!run.releaseReason && Date.now() >= meterAt) {
-      await meter(run);
+      await meter(run, supervision);
       deliverOwedAlerts(run);
       await checkExitIp(run, supervision);
       if (continueAsNewDue(run, ++metersThisRun)) {
@@ -59,8 +59,8 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
 async function release(run: ChipRun, supervision: Supervision): Promise<ChipState> {
   const reason = run.releaseReason ?? 'released';
   // A dead worker must not hold the release up: it answers within seconds or is treated as gone.
-  await disconnect(run, supervision, '10 seconds');
-  if (run.state.assignment) await meter(run);
+  await disconnect(run, supervision, '5 seconds');
+  if (run.state.assignment) await meter(run, supervision);
   await records.releaseAssignment({ chipId: run.chipId, reason });
   run.state.assignment = null;
   if (!run.loggedOut) await setStatus(run, 'RELEASED', reason);
