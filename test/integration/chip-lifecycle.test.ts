@@ -4,7 +4,7 @@ import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { ChipCommandRefusedError, UnknownChipError } from '@chipgate/workflows/client/chip-client';
 import { addMoney, usageCost } from '@chipgate/workflows/rules/money';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
-import { historyText } from '../support/history';
+import { historyText, recordHistories, tickCosts } from '../support/history';
 import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
 
 describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', () => {
@@ -107,6 +107,29 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     const events = (await world.temporal.workflow.getHandle(chipWorkflowId(chipId), firstRun).fetchHistory()).events ?? [];
     assert.ok(events.length < 200, `a run's history stays bounded (${events.length} events)`);
     await world.chips.release(chipId, 'done');
+    await recordHistories(world.temporal, chipWorkflowId(chipId), 'chip/continue-as-new-and-release');
+  });
+
+  it('a steady meter tick costs at most 2 Temporal actions and 10 history events', async () => {
+    const user = await world.createUser('ENTERPRISE');
+    const chipId = await world.startChip(user.id, 'tick-cost');
+    await world.waitForState(chipId, (s) => s.workerQueue !== null && s.exitIp !== null, 'connected');
+    const handle = world.temporal.workflow.getHandle(chipWorkflowId(chipId));
+    // A whole run of steady ticks (metersPerRun is 4 here), with traffic in some of them.
+    const firstRun = (await handle.describe()).runId;
+    await world.throughChip(chipId, '/bytes/20000');
+    await waitUntilAsync(async () => (await handle.describe()).runId !== firstRun, 'the first run to continue as new');
+    const steadyRun = (await handle.describe()).runId;
+    await waitUntilAsync(async () => (await handle.describe()).runId !== steadyRun, 'a steady run to complete');
+    const events = (await world.temporal.workflow.getHandle(chipWorkflowId(chipId), steadyRun).fetchHistory()).events ?? [];
+    const ticks = tickCosts(events);
+    assert.ok(ticks.length >= 2, `steady ticks in the run: ${ticks.length}`);
+    for (const tick of ticks) {
+      assert.ok(tick.actions <= 2, `a tick billed ${tick.actions} actions: ${tick.types.join(', ')}`);
+      assert.ok(tick.events <= 10, `a tick wrote ${tick.events} events: ${tick.types.join(', ')}`);
+    }
+    console.log(`steady tick: ${ticks.map((t) => `${t.events} events / ${t.actions} actions`).join('; ')} — ${ticks[0]!.types.join(', ')}`);
+    await world.chips.release(chipId, 'done');
   });
 
   it('releases cleanly, and releasing twice is harmless', async () => {
@@ -169,6 +192,14 @@ function causeChain(err: unknown): string {
   const messages: string[] = [];
   for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(e.message ?? '');
   return messages.join(' <- ');
+}
+
+async function waitUntilAsync(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -10,10 +10,10 @@ import { chipWorkflowClient, type ChipWorkflowClient } from '@chipgate/workflows
 import { chipWorkflowId, type ChipState } from '@chipgate/workflows/chip/contract';
 import { addMoney } from '@chipgate/workflows/rules/money';
 import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
-import { repoRoot } from '../stack/paths';
 import { emptyDatabase } from '../support/database';
 import { testEnv } from '../support/environment';
 import { saveStandInProvider, startTestStandIn } from '../support/standin';
+import { killChildren as killAll, startWorkerChild, stopChild } from '../support/worker-child';
 
 /**
  * A worker process is SIGKILLed while the chip's meter transaction is open, and a new worker
@@ -34,19 +34,9 @@ const PAYLOAD = 2_000_000;
 const METER_INTERVAL_SECONDS = 5;
 const FLUSH_MS = 200;
 
-interface WorkerChild {
-  name: string;
-  workerId: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  output(): string;
-}
-
 describe('a worker killed in the middle of a meter cycle', () => {
   const children: ChildProcess[] = [];
-  const killChildren = () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
+  const killChildren = killAll(children);
   // Should this test process die some other way, its worker processes must not outlive it.
   process.once('exit', killChildren);
 
@@ -87,13 +77,11 @@ describe('a worker killed in the middle of a meter cycle', () => {
     await database?.drop();
   });
 
-  /** `tsx worker/src/main.ts` as its own process, exactly as production starts it, on this test's queue and database. */
-  async function startWorker(name: string): Promise<WorkerChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/src/main.ts'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
+  /** A worker process on this test's queue and database. */
+  const startWorker = (name: string) =>
+    startWorkerChild(
+      name,
+      {
         // application_name tells this worker's database sessions apart in pg_stat_activity.
         DATABASE_URL: `${database!.url}?application_name=${name}`,
         TEMPORAL_ADDRESS: testEnv.temporalAddress,
@@ -108,31 +96,8 @@ describe('a worker killed in the middle of a meter cycle', () => {
         SMTP_URL: '',
         ALERT_WEBHOOK_URL: '',
       },
-    });
-    children.push(child);
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const workerId = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${name} was not polling within 120 s:\n${output}`)), 120_000);
-      child.stdout!.on('data', () => {
-        const ready = /worker (\S+) polling/.exec(output);
-        if (ready) {
-          clearTimeout(timer);
-          resolve(ready[1]!);
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`worker ${name} exited (${code ?? signal}) before polling:\n${output}`));
-      });
-    });
-    return { name, workerId, child, exited, output: () => output };
-  }
+      children,
+    );
 
   async function waitForState(predicate: (state: ChipState) => boolean, what: string, timeoutMs = 60_000): Promise<ChipState> {
     let last: ChipState | undefined;
@@ -329,14 +294,4 @@ async function waitFor(check: () => Promise<boolean>, what: string | (() => stri
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-}
-
-/** SIGTERM (the worker's clean stop), then SIGKILL if it has not exited in 30 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
 }

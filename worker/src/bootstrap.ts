@@ -7,7 +7,22 @@ const require = createRequire(import.meta.url);
 let bundle: Promise<WorkflowBundle> | undefined;
 
 export const DEFAULT_MAX_CHIPS = 2000;
-const WORKER_QUEUE_HEADROOM = 200;
+
+/**
+ * Worker options derived from how many chips one process holds (CHIPGATE_MAX_CHIPS_PER_WORKER):
+ * - the sticky cache holds every chip workflow this worker may run, so a tick never replays a history;
+ * - the shared queue's activity slots leave room for slow connects (up to 2 minutes each) beside short writes;
+ * - local activity slots (the meter tick) scale with the chips, bounded by what PostgreSQL serves at once;
+ * - the worker queue runs short socket activities only (pause, resume, disconnect, exit-IP probe).
+ */
+export function workerOptionsFor(maxChips: number) {
+  return {
+    maxCachedWorkflows: maxChips,
+    sharedActivitySlots: Math.min(500, Math.max(50, Math.ceil(maxChips / 10))),
+    localActivitySlots: Math.min(200, Math.max(20, Math.ceil(maxChips / 20))),
+    workerQueueActivitySlots: Math.min(500, Math.max(50, Math.ceil(maxChips / 10))),
+  };
+}
 
 /** Bundling the workflows takes seconds; every worker in this process shares one bundle. */
 export function workflowBundle(): Promise<WorkflowBundle> {
@@ -43,13 +58,26 @@ export async function createChipgateWorker(opts: {
   activities: object;
   workerQueue?: string;
   workerQueueActivities?: object;
-  /** Chips whose sockets this process may hold; each keeps one supervise activity running on the worker queue. */
+  /** Chips whose sockets this process may hold: the worker's cache and slots are sized from it. */
   maxChips?: number;
 }): Promise<ChipgateWorker> {
+  const sized = workerOptionsFor(opts.maxChips ?? DEFAULT_MAX_CHIPS);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress });
   const workerQueue = opts.workerQueue ?? `${opts.taskQueue}-worker-${randomUUID()}`;
   const workers = [
-    await Worker.create({ connection, namespace: opts.namespace, taskQueue: opts.taskQueue, workflowBundle: await workflowBundle(), activities: opts.activities }),
+    await Worker.create({
+      connection,
+      namespace: opts.namespace,
+      taskQueue: opts.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: opts.activities,
+      maxCachedWorkflows: sized.maxCachedWorkflows,
+      maxConcurrentActivityTaskExecutions: sized.sharedActivitySlots,
+      maxConcurrentLocalActivityExecutions: sized.localActivitySlots,
+      // A dead worker's cached workflows move to another worker after this, not the SDK's 10 s: a release
+      // or a pause to a chip whose worker just died is handled within seconds.
+      stickyQueueScheduleToStartTimeout: '5 seconds',
+    }),
   ];
   if (opts.workerQueueActivities) {
     workers.push(
@@ -58,9 +86,7 @@ export async function createChipgateWorker(opts: {
         namespace: opts.namespace,
         taskQueue: workerQueue,
         activities: opts.workerQueueActivities,
-        // Temporal's default of 100 slots would be filled by 100 idle supervise activities, and then
-        // no flush or pause of any chip could start: room for every chip, plus its short activities.
-        maxConcurrentActivityTaskExecutions: (opts.maxChips ?? DEFAULT_MAX_CHIPS) + WORKER_QUEUE_HEADROOM,
+        maxConcurrentActivityTaskExecutions: sized.workerQueueActivitySlots,
       }),
     );
   }

@@ -25,6 +25,10 @@ export interface WorkerConfig {
   healthCheckMinutes: number;
   reconcileMinutes: number;
   maxChips: number;
+  /** How long a worker's lease lives unrenewed (a dead worker's chips move after about this); 15 s unless set. */
+  leaseTtlMs?: number;
+  /** How often the lease is renewed and other workers' expired leases are looked for; 5 s unless set. */
+  leaseRenewMs?: number;
 }
 
 function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -57,5 +61,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     healthCheckMinutes: integerSetting(env, 'CHIPGATE_HEALTH_CHECK_MINUTES', 5, 1, 1440),
     reconcileMinutes: integerSetting(env, 'CHIPGATE_RECONCILE_MINUTES', 60, 5, 10_080),
     maxChips: integerSetting(env, 'CHIPGATE_MAX_CHIPS_PER_WORKER', DEFAULT_MAX_CHIPS, 1, 100_000),
+    leaseTtlMs: integerSetting(env, 'CHIPGATE_WORKER_LEASE_TTL_MS', 15_000, 3_000, 600_000),
+    leaseRenewMs: integerSetting(env, 'CHIPGATE_WORKER_LEASE_RENEW_MS', 5_000, 500, 60_000),
   };
 }

@@ -6,8 +6,11 @@ import { createProviderMaintenanceActivities } from '@chipgate/activities/provid
 import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
 import { createTopUpActivities, topUpDepsFromEnv } from '@chipgate/activities/top-ups/top-up-activities';
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { chipConnectionEndedSignal, chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { createChipgateWorker } from './bootstrap';
-import { ChipConnections } from './chip-runtime/chip-connections';
+import { ChipConnections, type ConnectionOutcome } from './chip-runtime/chip-connections';
+import { WorkerLease } from './chip-runtime/worker-lease';
 import { createChipPlacementActivities, createChipSocketActivities } from './chip-runtime/connection-activities';
 import type { WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
@@ -25,7 +28,43 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
   const gateway = await startMeteringGateway({ host: config.gatewayHost, port: config.gatewayPort });
-  const connections = new ChipConnections({ db, cipher, gateway, workerId, ipEchoUrl: config.ipEchoUrl, waWebSocketUrl: config.waWebSocketUrl, waKeepAliveMs: config.waKeepAliveMs, maxChips: config.maxChips });
+  // Signals to chip workflows, only when something happened to a socket (logout, a dead or fenced worker): no per-tick cost.
+  const temporalConnection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection: temporalConnection, namespace: config.temporalNamespace });
+  const tell = async (chipId: string, ofQueue: string, outcome: ConnectionOutcome) => {
+    await temporal.workflow
+      .getHandle(chipWorkflowId(chipId))
+      .signal(chipConnectionEndedSignal, { workerQueue: ofQueue, outcome })
+      .catch((err: unknown) => console.error(`chip ${chipId}: could not signal its workflow (${outcome}): ${String(err)}`));
+  };
+  // Set below, once the lease exists; the lease's callbacks only run after that.
+  const held: { connections?: ChipConnections } = {};
+  const lease = await WorkerLease.acquire({
+    db,
+    workerId,
+    taskQueue: config.taskQueue,
+    ...(config.leaseTtlMs !== undefined ? { ttlMs: config.leaseTtlMs } : {}),
+    ...(config.leaseRenewMs !== undefined ? { renewMs: config.leaseRenewMs } : {}),
+    onDeadWorker: async (deadWorkerId, chipIds) => {
+      console.warn(`worker ${deadWorkerId}'s lease expired; telling its ${chipIds.length} chips`);
+      for (const chipId of chipIds) await tell(chipId, deadWorkerId, 'worker_lost');
+    },
+    onFenced: async () => held.connections?.dropAll('disconnected'),
+    onRenewed: async () => held.connections?.dropUnclaimed(),
+  });
+  const connections = new ChipConnections({
+    db,
+    cipher,
+    gateway,
+    workerId,
+    ipEchoUrl: config.ipEchoUrl,
+    waWebSocketUrl: config.waWebSocketUrl,
+    waKeepAliveMs: config.waKeepAliveMs,
+    maxChips: config.maxChips,
+    lease,
+    onConnectionEnded: (chipId, outcome) => tell(chipId, workerId, outcome),
+  });
+  held.connections = connections;
   // Live counters reach the database every few seconds, so a worker that dies loses at most that much.
   const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => console.error(`counter flush failed: ${String(err)}`)), config.counterFlushMs);
 
@@ -47,7 +86,10 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   const running = worker.run().finally(async () => {
     clearInterval(flushTimer);
     await connections.shutdown();
+    // Ended at once rather than left to expire, so another worker takes these chips without waiting out the TTL.
+    await lease.stop().catch((err: unknown) => console.error(`could not end the worker lease: ${String(err)}`));
     await gateway.close();
+    await temporalConnection.close();
     await db.$disconnect();
   });
 
@@ -55,6 +97,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     workerId,
     gateway,
     connections,
+    lease,
     /** Resolves when the workers stop; rejects if one fails. */
     running,
     async stop() {

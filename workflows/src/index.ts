@@ -1,5 +1,5 @@
 // The workflow bundle's entry point: every workflow a worker can run, and nothing that is not deterministic.
-export { chipWorkflow } from './chip/chip-workflow';
+export { chipWorkflow } from './chip/workflow';
 export { providerConnectionTestWorkflow } from './provider-connection-test';
 export { proxyHealthCheckWorkflow } from './providers/proxy-health-workflow';
 export { providerUsageReconciliationWorkflow } from './providers/usage-reconciliation-workflow';

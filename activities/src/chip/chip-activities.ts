@@ -28,6 +28,20 @@ export function createChipActivities({ db, deliverQuotaAlert }: ChipActivityDeps
       recordChipStatus(db, input.chipId, input.status, { reason: input.reason, lastError: input.lastError }),
     meterChipUsage: (period: MeterPeriod) => meterChipUsage(db, period),
     quotaStanding: (input: { userId: string; month: string }) => quotaStanding(db, input.userId, input.month),
+    /**
+     * The chip workflow's steady meter tick in one call (it runs as a local activity): bills the
+     * period, then answers the owner's standing for the period's month. A retry bills nothing twice.
+     */
+    async meterChip(input: MeterPeriod & { userId: string }) {
+      const usage = await meterChipUsage(db, input);
+      const [standing, chip] = await Promise.all([
+        quotaStanding(db, input.userId, usage.month),
+        db.chip.findUnique({ where: { id: input.chipId }, select: { workerId: true, worker: { select: { expiresAt: true } } } }),
+      ]);
+      // Who holds the chip's socket, and whether that worker's lease lives: the workflow's backstop for a lost signal.
+      const holder = { workerId: chip?.workerId ?? null, alive: chip?.worker ? chip.worker.expiresAt.getTime() > Date.now() : false };
+      return { usage, standing, holder };
+    },
     async deliverQuotaAlert(alert: QuotaAlertInput): Promise<void> {
       await deliverQuotaAlert({ ...alert, bytesUsed: BigInt(alert.bytesUsed), bytesAllowed: BigInt(alert.bytesAllowed) });
     },

@@ -11,7 +11,8 @@ import type { MeteringGateway } from '../gateway/metering-gateway';
 
 const DIRECT_IP_TTL_MS = 5 * 60_000;
 
-export type ConnectionOutcome = 'logged_out' | 'disconnected';
+/** Why a chip's connection ended on this worker without its workflow asking: what the workflow is told. */
+export type ConnectionOutcome = 'logged_out' | 'disconnected' | 'worker_lost';
 
 interface LiveChip {
   chipId: string;
@@ -21,8 +22,6 @@ interface LiveChip {
   socket: Awaited<ReturnType<typeof connectChipSocket>> | null;
   /** Counts as last written to chip_traffic_counters; null before the first flush creates the row. */
   flushed: { sent: bigint; received: bigint } | null;
-  outcome: Promise<ConnectionOutcome>;
-  settle(outcome: ConnectionOutcome): void;
 }
 
 const STATUS_OF: Record<ChipSocketState, ChipStatus> = {
@@ -46,6 +45,14 @@ export interface ChipConnectionsDeps {
   reconnectBaseDelayMs?: number;
   /** Beyond this many chips the worker refuses new ones, so another worker takes them. */
   maxChips?: number;
+  /**
+   * This process's lease: while it is not valid (the worker stalled past its TTL) no socket opens
+   * and no traffic enters the gateway, so a chip placed elsewhere meanwhile is never connected twice.
+   * Absent only in tests that hold chips without a fleet.
+   */
+  lease?: { valid(): boolean };
+  /** Tells the chip's workflow that its connection ended here by itself (logout, fencing). */
+  onConnectionEnded?: (chipId: string, outcome: ConnectionOutcome) => Promise<void>;
 }
 
 /**
@@ -54,7 +61,6 @@ export interface ChipConnectionsDeps {
  */
 export class ChipConnections {
   private readonly chips = new Map<string, LiveChip>();
-  private readonly orphanTimers = new Map<string, NodeJS.Timeout>();
   private direct: { at: number; ip: Promise<string | undefined> } | undefined;
 
   constructor(private readonly deps: ChipConnectionsDeps) {}
@@ -73,51 +79,57 @@ export class ChipConnections {
     if (this.deps.maxChips !== undefined && this.chips.size >= this.deps.maxChips) {
       throw new WorkerFullError(`worker ${this.deps.workerId} already holds its maximum of ${this.deps.maxChips} chips`);
     }
+    this.assertLease();
     const { db, cipher, gateway } = this.deps;
+    await this.claim(chipId);
     const assignment = await db.chipProxyAssignment.findFirst({
       where: { chipId, releasedAt: null },
       select: { sessionId: true, proxy: { select: { id: true, kind: true, staticHost: true, staticPort: true, providerId: true } } },
     });
     if (!assignment) throw new Error(`chip ${chipId} has no live proxy assignment`);
     const { proxy, sessionId } = assignment;
+    const lease = this.deps.lease;
     const credential = gateway.registerChip(chipId, {
-      // Resolved per connection so a rotated provider password takes effect without a restart.
+      // Resolved per connection so a rotated provider password takes effect without a restart; and
+      // where traffic enters the gateway, so a worker whose lease lapsed carries none.
       async resolveUpstream() {
+        if (lease && !lease.valid()) throw new Error(`chip ${chipId}: this worker's lease lapsed; it carries no traffic`);
         const { resolved } = await loadResolvedProvider(db, cipher, proxy.providerId);
         if (proxy.kind === 'STATIC') return buildProxyUrl({ ...resolved, server: proxy.staticHost!, port: proxy.staticPort! });
         return buildProxyUrl(resolved, sessionId);
       },
     });
-    let settle!: (outcome: ConnectionOutcome) => void;
-    const outcome = new Promise<ConnectionOutcome>((resolve) => (settle = resolve));
-    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, flushed: null, outcome, settle };
+    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, flushed: null };
     this.chips.set(chipId, chip);
     await this.flush(chipId);
     await this.openSocket(chip);
   }
 
-  /** Resolves when the chip's connection ends for good on this worker (logout or disconnect). */
-  outcome(chipId: string): Promise<ConnectionOutcome> {
-    return this.live(chipId).outcome;
-  }
-
-  /** A workflow run watches the chip again (after continue-as-new or a workflow task retry). */
-  adopt(chipId: string): void {
-    clearTimeout(this.orphanTimers.get(chipId));
-    this.orphanTimers.delete(chipId);
-  }
-
   /**
-   * No workflow run watches the chip any more. A continue-as-new adopts it again within seconds;
-   * a terminated workflow never does, and then the socket must not outlive it.
+   * Fencing where the socket opens: the chip becomes this worker's only if no other worker with a
+   * live lease holds it. A stalled holder's chip is taken once its lease has expired.
    */
-  orphan(chipId: string, graceMs: number): void {
-    if (!this.chips.has(chipId)) return;
-    clearTimeout(this.orphanTimers.get(chipId));
-    this.orphanTimers.set(
-      chipId,
-      setTimeout(() => void this.disconnect(chipId).catch((err: unknown) => console.error(`chip ${chipId}: orphan disconnect failed: ${String(err)}`)), graceMs),
-    );
+  private async claim(chipId: string): Promise<void> {
+    const { db, workerId } = this.deps;
+    const claimed = await db.$executeRaw`
+      UPDATE chips SET worker_id = ${workerId}, placement_generation = placement_generation + 1
+       WHERE id = ${chipId}::uuid
+         AND (worker_id IS NULL OR worker_id = ${workerId}
+              OR NOT EXISTS (SELECT 1 FROM chip_workers w WHERE w.id = chips.worker_id AND w.expires_at > now()))`;
+    if (claimed === 0) {
+      const chip = await db.chip.findUnique({ where: { id: chipId }, select: { workerId: true } });
+      if (!chip) throw new Error(`chip ${chipId} does not exist`);
+      throw new ChipHeldElsewhereError(`chip ${chipId} is still held by worker ${chip.workerId ?? '?'}, whose lease has not expired`);
+    }
+  }
+
+  private assertLease(): void {
+    if (this.deps.lease && !this.deps.lease.valid()) throw new WorkerFencedError(`worker ${this.deps.workerId}'s lease is not valid; it takes no chips`);
+  }
+
+  /** The chips this worker holds now. */
+  chipIds(): string[] {
+    return [...this.chips.keys()];
   }
 
   /** Quota or an operator paused the chip: the gateway refuses it and Baileys stops, auth state kept. */
@@ -138,13 +150,42 @@ export class ChipConnections {
   async disconnect(chipId: string): Promise<void> {
     const chip = this.chips.get(chipId);
     if (!chip) return;
+    await this.drop(chip);
+    await this.deps.db.$executeRaw`UPDATE chips SET worker_id = NULL WHERE id = ${chipId}::uuid AND worker_id = ${this.deps.workerId}`;
+  }
+
+  /**
+   * The worker's lease lapsed (it stalled): every chip may already live elsewhere. Drops them all
+   * here, gives up its claim on those still marked as its own, and tells their workflows.
+   */
+  async dropAll(outcome: ConnectionOutcome): Promise<void> {
+    const chips = [...this.chips.values()];
+    await Promise.all(chips.map((chip) => this.drop(chip).catch((err: unknown) => console.error(`chip ${chip.chipId}: drop failed: ${String(err)}`))));
+    const ids = chips.map((c) => c.chipId);
+    if (ids.length > 0) await this.deps.db.chip.updateMany({ where: { id: { in: ids }, workerId: this.deps.workerId }, data: { workerId: null } });
+    for (const id of ids) await this.deps.onConnectionEnded?.(id, outcome).catch((err: unknown) => console.error(`chip ${id}: could not tell its workflow: ${String(err)}`));
+  }
+
+  /**
+   * Chips this worker holds in memory that the database says it does not (taken over after a stall,
+   * or released): dropped here, so a socket never outlives its claim.
+   */
+  async dropUnclaimed(): Promise<void> {
+    const mine = this.chipIds();
+    if (mine.length === 0) return;
+    const claimed = await this.deps.db.chip.findMany({ where: { id: { in: mine }, workerId: this.deps.workerId }, select: { id: true } });
+    const keep = new Set(claimed.map((c) => c.id));
+    for (const id of mine) if (!keep.has(id)) await this.drop(this.chips.get(id)!).catch((err: unknown) => console.error(`chip ${id}: drop failed: ${String(err)}`));
+  }
+
+  private async drop(chip: LiveChip): Promise<void> {
+    const { chipId } = chip;
     await chip.socket?.close();
     // Cutting every connection first means nothing moves between the final flush and unregistering.
     this.deps.gateway.pauseChip(chipId, 'chip disconnected');
     await this.flush(chipId);
     this.deps.gateway.unregisterChip(chipId);
     this.chips.delete(chipId);
-    chip.settle('disconnected');
   }
 
   /**
@@ -190,7 +231,6 @@ export class ChipConnections {
   }
 
   async shutdown(): Promise<void> {
-    for (const timer of this.orphanTimers.values()) clearTimeout(timer);
     await this.flush().catch((err: unknown) => console.error(`final counter flush failed: ${String(err)}`));
     await Promise.all([...this.chips.values()].map((chip) => chip.socket?.close()));
   }
@@ -202,6 +242,7 @@ export class ChipConnections {
   }
 
   private async openSocket(chip: LiveChip): Promise<void> {
+    this.assertLease();
     const { db } = this.deps;
     // A number the user gave when adding the chip means "pair by code"; Baileys only asks for one while unlinked.
     const { phoneNumber } = await db.chip.findUniqueOrThrow({ where: { id: chip.chipId }, select: { phoneNumber: true } });
@@ -221,7 +262,7 @@ export class ChipConnections {
           lastError: state === 'closed' ? (detail?.reason ?? null) : state === 'open' ? null : undefined,
           reason: detail?.reason,
         }).catch((err: unknown) => console.error(`chip ${chip.chipId}: could not record state ${state}: ${String(err)}`));
-        if (state === 'logged_out') chip.settle('logged_out');
+        if (state === 'logged_out') void this.deps.onConnectionEnded?.(chip.chipId, 'logged_out').catch((err: unknown) => console.error(`chip ${chip.chipId}: could not tell its workflow of the logout: ${String(err)}`));
       },
     });
   }
@@ -232,6 +273,16 @@ export class ChipNotOnThisWorkerError extends Error {
     super(`chip ${chipId} has no connection on worker ${workerId}`);
     this.name = 'ChipNotOnThisWorkerError';
   }
+}
+
+/** Retryable: the holder's lease expires soon if it is dead, and then the chip can be placed here. */
+export class ChipHeldElsewhereError extends Error {
+  override name = 'ChipHeldElsewhereError';
+}
+
+/** Retryable: another worker (or this one, once its lease is back) takes the chip. */
+export class WorkerFencedError extends Error {
+  override name = 'WorkerFencedError';
 }
 
 /** Retryable: the connect activity's next attempt may land on a worker with room. */

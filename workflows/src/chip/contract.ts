@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChipRunState } from './state';
 
 /** The chip workflow's id: one workflow per chip, so starting twice is refused by Temporal itself. */
 export const chipWorkflowId = (chipId: string) => `chip-${chipId}`;
@@ -11,6 +12,7 @@ export const chipWorkflowId = (chipId: string) => `chip-${chipId}`;
  */
 export type ChipLifecycleStatus = 'WAITING_FOR_PROXY' | 'CONNECTING' | 'CONNECTED' | 'PAUSED' | 'LOGGED_OUT' | 'RELEASED';
 
+/** What a caller gives to start a chip; settings it leaves out are resolved once, by the client, at start. */
 export interface ChipWorkflowInput {
   chipId: string;
   userId: string;
@@ -24,9 +26,37 @@ export interface ChipWorkflowSettings {
   metersPerRun: number;
   /** How long a chip waits before asking again for a proxy when none is free. */
   proxyRetrySeconds: number;
+  /** How often the exit IP is probed through the chip's proxy once connected (each probe is an action and platform traffic). */
+  exitIpCheckSeconds: number;
 }
 
-export const DEFAULT_CHIP_SETTINGS: ChipWorkflowSettings = { meterIntervalSeconds: 300, metersPerRun: 100, proxyRetrySeconds: 30 };
+/** Used by the client at start only: a running workflow carries its resolved settings and never reads these. */
+export const DEFAULT_CHIP_SETTINGS: ChipWorkflowSettings = { meterIntervalSeconds: 300, metersPerRun: 100, proxyRetrySeconds: 30, exitIpCheckSeconds: 3600 };
+
+const SETTING_BOUNDS: Record<keyof ChipWorkflowSettings, [number, number]> = {
+  meterIntervalSeconds: [1, 86_400],
+  metersPerRun: [1, 10_000],
+  proxyRetrySeconds: [1, 3600],
+  exitIpCheckSeconds: [1, 7 * 86_400],
+};
+
+/** Defaults filled in and every field checked, naming the bad one; the result is what the workflow carries for life. */
+export function resolveChipSettings(given: Partial<ChipWorkflowSettings> = {}): ChipWorkflowSettings {
+  const settings = { ...DEFAULT_CHIP_SETTINGS, ...given };
+  for (const [name, [min, max]] of Object.entries(SETTING_BOUNDS) as Array<[keyof ChipWorkflowSettings, [number, number]]>) {
+    const value = settings[name];
+    if (!Number.isInteger(value) || value < min || value > max) throw new TypeError(`settings.${name}: must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+  return settings;
+}
+
+/** What the workflow itself receives: settings complete, and on later runs the state the previous run carried. */
+export interface ChipWorkflowRunInput {
+  chipId: string;
+  userId: string;
+  settings: ChipWorkflowSettings;
+  carried?: ChipRunState;
+}
 
 /** Search attributes (registered with the dev server in test/stack/temporal.ts) for filtering chips in the Temporal UI. */
 export const chipSearchAttributes = {
@@ -68,3 +98,13 @@ export const quotaChangedUpdate = defineUpdate<ChipState, []>('quotaChanged');
 export const quotaChangedSignal = defineSignal<[]>('quotaChangedSignal');
 /** Same as reassignProxyUpdate, for the health-check workflow. */
 export const reassignProxySignal = defineSignal<[{ reason: string }]>('reassignProxySignal');
+
+/** Error types a chip workflow refuses commands with (non-retryable): callers can match on them. */
+export const ChipRefusal = { invalid: 'InvalidChipCommand', released: 'ChipReleased' } as const;
+
+/**
+ * From the worker side: the chip's connection on `workerQueue` ended by itself — WhatsApp logged
+ * it out, the worker's lease expired (sent by the live worker that reaped it), or the worker was
+ * fenced and dropped it. A run ignores it unless `workerQueue` is where it placed the chip.
+ */
+export const chipConnectionEndedSignal = defineSignal<[{ workerQueue: string; outcome: 'logged_out' | 'disconnected' | 'worker_lost' }]>('chipConnectionEnded');

@@ -4,6 +4,7 @@ import {
   chipStateQuery,
   DEFAULT_CHIP_SETTINGS,
   chipWorkflowId,
+  resolveChipSettings,
   pauseChipUpdate,
   quotaChangedSignal,
   quotaChangedUpdate,
@@ -59,14 +60,18 @@ export function chipWorkflowClient(client: Client, taskQueue: string = CHIPGATE_
   }
 
   return {
-    /** Starts the chip's workflow; starting a chip that already runs is a no-op. */
+    /**
+     * Starts the chip's workflow; starting a chip that already runs is a no-op. Its settings are
+     * resolved here, once: the workflow carries them for life and never fills in defaults itself.
+     */
     async start(input: ChipWorkflowInput): Promise<void> {
       const meterIntervalSeconds = configuredMeterInterval(process.env.CHIPGATE_METER_INTERVAL_SECONDS);
+      const settings = resolveChipSettings({ meterIntervalSeconds, ...input.settings });
       try {
         await client.workflow.start('chipWorkflow', {
           taskQueue,
           workflowId: chipWorkflowId(input.chipId),
-          args: [{ ...input, settings: { meterIntervalSeconds, ...input.settings } }],
+          args: [{ chipId: input.chipId, userId: input.userId, settings }],
           typedSearchAttributes: [
             { key: chipSearchAttributes.userId, value: input.userId },
             { key: chipSearchAttributes.chipId, value: input.chipId },

@@ -1,0 +1,114 @@
+import type { Db } from '@chipgate/db';
+
+export interface WorkerLeaseOptions {
+  db: Db;
+  /** This process's id, which is also its own task queue. */
+  workerId: string;
+  taskQueue: string;
+  /** How long a lease lives unrenewed; a worker silent for longer is dead or stalled. */
+  ttlMs?: number;
+  /** How often the lease is renewed and expired leases of other workers are looked for. */
+  renewMs?: number;
+  /** Another worker's lease expired and this process is the one that reaps it: tell its chips. */
+  onDeadWorker(deadWorkerId: string, chipIds: string[]): Promise<void>;
+  /** This process's own lease expired before it could renew it (it stalled): it must drop every socket. */
+  onFenced(): Promise<void>;
+  /** After each renewal: a chance to drop sockets whose claim another worker took. */
+  onRenewed?(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+export const DEFAULT_LEASE_RENEW_MS = 5_000;
+/** Clock drift and query latency the local view of the lease allows for. */
+const SAFETY_MS = 1_000;
+
+/**
+ * A worker process's lease in PostgreSQL (`chip_workers`): one row, renewed every few seconds. It is
+ * how the fleet knows a worker lives — once per worker, not a heartbeat per chip — and what fences
+ * a stalled one: a chip is only placed on a worker whose lease is valid, a worker only opens sockets
+ * and lets traffic into its gateway while its own lease is valid, and a worker that finds its lease
+ * expired drops everything it held.
+ */
+export class WorkerLease {
+  private validUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private readonly ttlMs: number;
+  private readonly renewMs: number;
+
+  private constructor(private readonly opts: WorkerLeaseOptions) {
+    this.ttlMs = opts.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.renewMs = opts.renewMs ?? DEFAULT_LEASE_RENEW_MS;
+  }
+
+  static async acquire(opts: WorkerLeaseOptions): Promise<WorkerLease> {
+    const lease = new WorkerLease(opts);
+    await lease.take();
+    lease.timer = setInterval(() => void lease.tick(), lease.renewMs);
+    void lease.tick();
+    return lease;
+  }
+
+  get workerId(): string {
+    return this.opts.workerId;
+  }
+
+  /** Whether this process may hold sockets and carry traffic right now (judged on the local clock). */
+  valid(): boolean {
+    return Date.now() < this.validUntil;
+  }
+
+  /** Ends the lease at once (a clean stop), so another worker reaps it without waiting out the TTL. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    this.validUntil = 0;
+    await this.opts.db.$executeRaw`UPDATE chip_workers SET stopped_at = now(), expires_at = now() WHERE id = ${this.opts.workerId}`;
+  }
+
+  private async take(): Promise<void> {
+    const sentAt = Date.now();
+    const ttl = `${this.ttlMs} milliseconds`;
+    await this.opts.db.$executeRaw`
+      INSERT INTO chip_workers (id, task_queue, expires_at) VALUES (${this.opts.workerId}, ${this.opts.taskQueue}, now() + ${ttl}::interval)
+      ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at, stopped_at = NULL, reaped_at = NULL, reaped_by = NULL`;
+    this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
+  }
+
+  private tick(): Promise<void> {
+    this.ticking ??= this.renewAndReap()
+      .catch((err: unknown) => console.error(`worker lease ${this.opts.workerId}: ${String(err)}`))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async renewAndReap(): Promise<void> {
+    const { db, workerId } = this.opts;
+    const sentAt = Date.now();
+    const ttl = `${this.ttlMs} milliseconds`;
+    const renewed = await db.$executeRaw`
+      UPDATE chip_workers SET expires_at = now() + ${ttl}::interval
+       WHERE id = ${workerId} AND expires_at > now() AND stopped_at IS NULL AND reaped_at IS NULL`;
+    if (renewed === 1) {
+      this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
+      await this.opts.onRenewed?.();
+    } else {
+      // Stalled past the TTL: the fleet counts this worker dead and may have placed its chips elsewhere.
+      this.validUntil = 0;
+      console.error(`worker ${workerId}: lease expired before it was renewed; dropping every chip it held`);
+      await this.opts.onFenced();
+      await this.take();
+    }
+    // Each expired lease is reaped by exactly one live worker (the UPDATE claims it), so its chips hear of it once.
+    const dead = await db.$queryRaw<Array<{ id: string }>>`
+      UPDATE chip_workers SET reaped_at = now(), reaped_by = ${workerId}
+       WHERE expires_at < now() AND reaped_at IS NULL AND id <> ${workerId} RETURNING id`;
+    for (const { id } of dead) {
+      const chips = await db.chip.findMany({ where: { workerId: id }, select: { id: true } });
+      await this.opts.onDeadWorker(
+        id,
+        chips.map((c) => c.id),
+      );
+    }
+  }
+}

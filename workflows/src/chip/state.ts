@@ -1,0 +1,212 @@
+// The chip workflow's carried state and every rule about it, as pure functions: no Temporal, no
+// I/O, no clock (callers pass `now`), so each rule has a unit test (test/unit/chip-state.test.ts).
+import type { QuotaThreshold } from '../rules/quota';
+import type { ChipLifecycleStatus, ChipState, ChipWorkflowSettings } from './contract';
+
+export interface ChipAssignment {
+  assignmentId: string;
+  proxyId: string;
+  sessionId: string;
+}
+
+/** An 80% or 100% alert the chip found due and has not yet seen delivered. */
+export interface OwedAlert {
+  key: string;
+  month: string;
+  threshold: QuotaThreshold;
+  bytesUsed: string;
+  bytesAllowed: string;
+}
+
+/** Everything one run hands to the next at continue-as-new: plain JSON, so history shows it. */
+export interface ChipRunState {
+  status: ChipLifecycleStatus;
+  assignment: ChipAssignment | null;
+  /** The task queue of the worker holding the chip's socket; null when no worker holds it. */
+  workerQueue: string | null;
+  /** Whether the socket on `workerQueue` is paused (what is applied, as opposed to what is wanted). */
+  connectionPaused: boolean;
+  operatorPause: string | null;
+  quotaPaused: boolean;
+  /** A reassign accepted but not yet carried out; survives continue-as-new. */
+  pendingReassign: string | null;
+  /** A proxy seen letting this chip's traffic out unproxied: the chip takes no traffic until it has another. */
+  unproxiedProxyId: string | null;
+  exitIp: string | null;
+  exitIpCheckedAt: string | null;
+  lastMeterAt: string;
+  lastPeriod: ChipState['lastPeriod'];
+  bytesThisMonth: string;
+  month: string | null;
+  lastError: string | null;
+  /** Alerts delivered (`<month>:<threshold>`), so a chip does not ask again every cycle. */
+  alertsSent: string[];
+  /** Alerts due and not yet delivered: retried every meter until they are, across continue-as-new. */
+  alertsOwed: OwedAlert[];
+}
+
+export function initialState(now: string): ChipRunState {
+  return {
+    status: 'WAITING_FOR_PROXY',
+    assignment: null,
+    workerQueue: null,
+    connectionPaused: false,
+    operatorPause: null,
+    quotaPaused: false,
+    pendingReassign: null,
+    unproxiedProxyId: null,
+    exitIp: null,
+    exitIpCheckedAt: null,
+    lastMeterAt: now,
+    lastPeriod: null,
+    bytesThisMonth: '0',
+    month: null,
+    lastError: null,
+    alertsSent: [],
+    alertsOwed: [],
+  };
+}
+
+export function pauseReason(s: ChipRunState): string | null {
+  return s.operatorPause ?? (s.quotaPaused ? 'monthly quota reached' : null);
+}
+
+/** Whether the chip should carry traffic: nobody paused it. */
+export const wantsToRun = (s: ChipRunState): boolean => s.operatorPause === null && !s.quotaPaused;
+
+export function snapshot(chipId: string, userId: string, s: ChipRunState): ChipState {
+  return {
+    chipId,
+    userId,
+    status: s.status,
+    paused: !wantsToRun(s),
+    pauseReason: pauseReason(s),
+    proxyId: s.assignment?.proxyId ?? null,
+    assignmentId: s.assignment?.assignmentId ?? null,
+    sessionId: s.assignment?.sessionId ?? null,
+    exitIp: s.exitIp,
+    lastPeriod: s.lastPeriod,
+    bytesThisMonth: s.bytesThisMonth,
+    month: s.month,
+    workerQueue: s.workerQueue,
+    lastMeterAt: s.lastMeterAt,
+    lastError: s.lastError,
+  };
+}
+
+/**
+ * What the loop does next to bring the chip where it should be. Only one step per pass, so every
+ * command that arrives in between is seen before the next step.
+ */
+export type ChipStep =
+  | { kind: 'move'; reason: string; avoidProxyId?: string; onlyOther: boolean }
+  | { kind: 'connect' }
+  | { kind: 'pause-connection'; reason: string }
+  | { kind: 'resume-connection' }
+  | { kind: 'settle'; status: ChipLifecycleStatus };
+
+export function nextStep(s: ChipRunState): ChipStep {
+  if (s.unproxiedProxyId) return { kind: 'move', reason: 'the previous proxy did not proxy', avoidProxyId: s.unproxiedProxyId, onlyOther: true };
+  if (s.pendingReassign) return { kind: 'move', reason: s.pendingReassign, ...(s.assignment ? { avoidProxyId: s.assignment.proxyId } : {}), onlyOther: false };
+  if (!s.assignment) return { kind: 'move', reason: 'initial', onlyOther: false };
+  const run = wantsToRun(s);
+  if (run && !s.workerQueue) return { kind: 'connect' };
+  if (!run && s.workerQueue && !s.connectionPaused) return { kind: 'pause-connection', reason: pauseReason(s) ?? 'paused' };
+  if (run && s.workerQueue && s.connectionPaused) return { kind: 'resume-connection' };
+  return { kind: 'settle', status: run ? 'CONNECTED' : 'PAUSED' };
+}
+
+/** A proxy was found for the chip (first time or a move): whatever blocked the move is done. */
+export function assigned(s: ChipRunState, assignment: ChipAssignment): void {
+  s.assignment = assignment;
+  s.pendingReassign = null;
+  s.unproxiedProxyId = null;
+  s.exitIp = null;
+  s.exitIpCheckedAt = null;
+}
+
+/** The chip's socket left its worker (disconnected, the worker died or lost it): it holds nothing now. */
+export function connectionGone(s: ChipRunState, error?: string): void {
+  s.workerQueue = null;
+  s.connectionPaused = false;
+  if (error !== undefined) s.lastError = error;
+}
+
+export interface MeterOutcome {
+  bytesSent: string;
+  bytesReceived: string;
+  cost: string;
+  month: string;
+}
+
+export function metered(s: ChipRunState, result: MeterOutcome, periodEnd: string): void {
+  const chipBytes = BigInt(result.bytesSent) + BigInt(result.bytesReceived);
+  s.bytesThisMonth = (s.month === result.month ? BigInt(s.bytesThisMonth) + chipBytes : chipBytes).toString();
+  s.month = result.month;
+  s.lastPeriod = { bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, cost: result.cost };
+  s.lastMeterAt = periodEnd;
+}
+
+export interface Standing {
+  month: string;
+  usedBytes: string;
+  allowanceBytes: string;
+  overQuota: boolean;
+  thresholdsReached: QuotaThreshold[];
+}
+
+/**
+ * Applies the owner's quota standing: pauses or unpauses for quota, forgets last month's alerts,
+ * and owes every alert reached and neither delivered nor already owed. Answers whether the chip
+ * has just crossed into over-quota (the moment its siblings must hear of it).
+ */
+export function judged(s: ChipRunState, standing: Standing): { crossedIntoOverQuota: boolean } {
+  const { month } = standing;
+  s.alertsSent = s.alertsSent.filter((key) => key.startsWith(month));
+  s.alertsOwed = s.alertsOwed.filter((alert) => alert.month === month);
+  for (const threshold of standing.thresholdsReached) {
+    const key = `${month}:${threshold}`;
+    if (s.alertsSent.includes(key) || s.alertsOwed.some((alert) => alert.key === key)) continue;
+    s.alertsOwed.push({ key, month, threshold, bytesUsed: standing.usedBytes, bytesAllowed: standing.allowanceBytes });
+  }
+  const crossedIntoOverQuota = !s.quotaPaused && standing.overQuota;
+  s.quotaPaused = standing.overQuota;
+  return { crossedIntoOverQuota };
+}
+
+/** Recorded as sent only once delivery succeeded. */
+export function alertDelivered(s: ChipRunState, key: string): void {
+  s.alertsOwed = s.alertsOwed.filter((alert) => alert.key !== key);
+  if (!s.alertsSent.includes(key)) s.alertsSent.push(key);
+}
+
+export function nextMeterAt(s: ChipRunState, settings: ChipWorkflowSettings): number {
+  return Date.parse(s.lastMeterAt) + settings.meterIntervalSeconds * 1000;
+}
+
+/** The exit-IP probe costs an action and platform traffic: right after connecting, then at most every `exitIpCheckSeconds`. */
+export function exitIpCheckDue(s: ChipRunState, settings: ChipWorkflowSettings, now: number): boolean {
+  if (!s.workerQueue || s.connectionPaused) return false;
+  return s.exitIpCheckedAt === null || now - Date.parse(s.exitIpCheckedAt) >= settings.exitIpCheckSeconds * 1000;
+}
+
+/** The probe's answer: an exit equal to the server's own address means the proxy let the chip out unproxied. */
+export function exitIpSeen(s: ChipRunState, seen: { exitIp: string; proxied: boolean }, now: string): void {
+  s.exitIp = seen.exitIp;
+  s.exitIpCheckedAt = now;
+  if (!seen.proxied) {
+    s.unproxiedProxyId = s.assignment?.proxyId ?? null;
+    s.lastError = `exit IP ${seen.exitIp} is this server's own address: the proxy did not proxy`;
+  }
+}
+
+/**
+ * A state carried by a run of an older build may lack fields this build added; fill them here, once,
+ * with the values the older build behaved as (never with tunable defaults, which would break replay).
+ */
+export function carriedState(carried: Partial<ChipRunState> & Pick<ChipRunState, 'lastMeterAt'>): ChipRunState {
+  const base = initialState(carried.lastMeterAt);
+  const s: ChipRunState = { ...base, ...carried, alertsOwed: carried.alertsOwed ?? [], pendingReassign: carried.pendingReassign ?? null };
+  if (!carried.status) s.status = !wantsToRun(s) ? 'PAUSED' : s.workerQueue ? 'CONNECTED' : s.assignment ? 'CONNECTING' : 'WAITING_FOR_PROXY';
+  return s;
+}
