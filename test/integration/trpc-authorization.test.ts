@@ -168,6 +168,7 @@ describe('tRPC authorization', () => {
       ['admin.plans.list', () => user.admin.plans.list()],
       ['admin.plans.update', () => user.admin.plans.update({ id: plan.id, name: 'Hacked', proxyGbLimit: '1000', monthlyPrice: '0' })],
       ['admin.packs.list', () => user.admin.packs.list()],
+      ['admin.payments.mismatches', () => user.admin.payments.mismatches()],
       ['admin.packs.create', () => user.admin.packs.create({ name: 'free GB', sizeGb: '100', price: '0' })],
     ];
     for (const [name, call] of calls) assert.equal(await codeOf(call()), 'FORBIDDEN', name);
