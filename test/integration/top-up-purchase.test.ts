@@ -12,7 +12,7 @@ import { placeTopUpOrder } from '@chipgate/activities/top-ups/top-up-orders';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
 import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
-import { topUpWorkflowId, type TopUpPurchaseResult } from '@chipgate/workflows/top-up/contract';
+import { paymentConfirmedSignal, topUpWorkflowId, type TopUpPurchaseResult } from '@chipgate/workflows/top-up/contract';
 import { createChipgateWorker, type ChipgateWorker } from '@chipgate/worker/bootstrap';
 import { handlePaymentWebhook } from '../../web/src/server/payments/payment-webhook';
 import { startStripeStandIn, type StripeStandIn } from '../standins/payments/stripe-standin';
@@ -174,6 +174,77 @@ describe('GB top-up purchase: Stripe Checkout stand-in → signed webhook → pu
     for (const secret of [secretKey, webhookSecret, checkoutUrl, sessionId]) assert.ok(!history.includes(secret), 'no key, secret or checkout link in workflow history');
 
     await deletedListener.terminate('test over: a deleted chip is never told');
+  });
+
+  /** Another checkout on the same Stripe account (a payment link, another product): what an attacker can pay. */
+  async function foreignCheckout(params: Record<string, string>): Promise<string> {
+    const form = new URLSearchParams({
+      mode: 'payment',
+      'line_items[0][price_data][currency]': 'brl',
+      'line_items[0][price_data][unit_amount]': '100',
+      'line_items[0][price_data][product_data][name]': 'Another product, R$ 1.00',
+      'line_items[0][quantity]': '1',
+      success_url: 'http://127.0.0.1:3999/elsewhere',
+      ...params,
+    });
+    const res = await fetch(`${stripe.apiBase}/v1/checkout/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  /** After an attack, the order's own checkout still pays it, exactly once. */
+  async function paysOnItsOwnCheckout(orderId: string, sessionId: string): Promise<void> {
+    assert.equal((await stripe.pay(sessionId)).status, 200);
+    assert.equal((await resultOf(orderId)).status, 'PAID');
+    assert.equal((await creditsOf(orderId)).length, 1);
+  }
+
+  const mismatchesOf = (orderId: string) => db.paymentMismatch.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
+
+  for (const [how, params] of [
+    ['client_reference_id', (orderId: string) => ({ client_reference_id: orderId })],
+    ['metadata[order_id]', (orderId: string) => ({ 'metadata[order_id]': orderId })],
+  ] as const) {
+    it(`paying R$ 1.00 on another checkout of the account that names the order in ${how} credits nothing; the mismatch is recorded`, async () => {
+      const user = await newUser();
+      const { orderId, sessionId } = await openedOrder(user.id);
+      const foreign = await foreignCheckout(params(orderId));
+      const delivery = await stripe.pay(foreign);
+      console.log(`R$ 1.00 paid on ${how}=<order>: webhook ${delivery.status} ${delivery.body}`);
+      assert.equal(delivery.status, 200, 'acknowledged, so Stripe does not resend it');
+      // Let a signalled workflow act, if one was signalled.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal((await creditsOf(orderId)).length, 0, 'no GB credited for R$ 1.00');
+      assert.equal((await db.topUpOrder.findUniqueOrThrow({ where: { id: orderId } })).status, 'PENDING');
+      if (how === 'metadata[order_id]') {
+        const [mismatch] = await mismatchesOf(orderId);
+        assert.ok(mismatch, 'the mismatch is recorded for admins');
+        assert.equal(mismatch.sessionId, foreign);
+        assert.match(mismatch.reason, /not the order's checkout session/);
+        assert.equal(mismatch.paidAmount?.toFixed(2), '1.00');
+        assert.equal(mismatch.expectedAmount?.toFixed(2), '19.90');
+      }
+      await paysOnItsOwnCheckout(orderId, sessionId);
+    });
+  }
+
+  it('a bare paymentConfirmed signal sent straight to Temporal credits nothing: the workflow asks Stripe', async () => {
+    const user = await newUser();
+    const { orderId, sessionId } = await openedOrder(user.id);
+    await client.workflow.getHandle(topUpWorkflowId(orderId)).signal(paymentConfirmedSignal, { orderId, eventId: 'evt_forged_by_signal' });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await creditsOf(orderId)).length === 0 && (await mismatchesOf(orderId)).length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const credited = (await creditsOf(orderId)).length;
+    console.log(`bare paymentConfirmed signal: ${credited} credit(s)`);
+    assert.equal(credited, 0, 'a signal alone credits nothing');
+    assert.equal((await db.topUpOrder.findUniqueOrThrow({ where: { id: orderId } })).status, 'PENDING');
+    assert.match((await mismatchesOf(orderId))[0]?.reason ?? '', /not paid/);
+    await paysOnItsOwnCheckout(orderId, sessionId);
   });
 
   it('refuses unsigned, forged, tampered and stale webhooks and credits nothing for them', async () => {

@@ -137,13 +137,19 @@ describe('readStripeEvent', () => {
     JSON.stringify({ id: 'evt_123', object: 'event', type, created: NOW_SECONDS, data: { object: { id: 'cs_test_1', object: 'checkout.session', ...session } } });
 
   it('reads a paid checkout.session.completed as a payment confirmation for the order in its metadata', () => {
-    const parsed = readStripeEvent(event('checkout.session.completed', { payment_status: 'paid', metadata: { order_id: orderId }, client_reference_id: orderId }));
-    assert.deepEqual(parsed, { type: 'payment_confirmed', eventId: 'evt_123', orderId, sessionId: 'cs_test_1' });
+    const parsed = readStripeEvent(
+      event('checkout.session.completed', { payment_status: 'paid', metadata: { order_id: orderId }, client_reference_id: orderId, amount_total: 1990, currency: 'brl' }),
+    );
+    assert.deepEqual(parsed, { type: 'payment_confirmed', eventId: 'evt_123', orderId, sessionId: 'cs_test_1', amount: '19.90', currency: 'BRL' });
   });
 
-  it('falls back to client_reference_id for the order', () => {
-    const parsed = readStripeEvent(event('checkout.session.completed', { payment_status: 'paid', metadata: {}, client_reference_id: orderId }));
-    assert.equal(parsed.type === 'payment_confirmed' && parsed.orderId, orderId);
+  it('never takes the order from client_reference_id (anyone can put it on a payment link)', () => {
+    const parsed = readStripeEvent(event('checkout.session.completed', { payment_status: 'paid', metadata: {}, client_reference_id: orderId, amount_total: 100, currency: 'brl' }));
+    assert.equal(parsed.type, 'ignored');
+  });
+
+  it('refuses a paid checkout that does not say how much was paid', () => {
+    assert.throws(() => readStripeEvent(event('checkout.session.completed', { payment_status: 'paid', metadata: { order_id: orderId } })), refusal('malformed', /amount_total/));
   });
 
   it('reads checkout.session.expired', () => {
@@ -175,13 +181,13 @@ describe('StripeCheckout.parseWebhook', () => {
     id: 'evt_live',
     object: 'event',
     type: 'checkout.session.completed',
-    data: { object: { id: 'cs_test_live', object: 'checkout.session', payment_status: 'paid', metadata: { order_id: orderId } } },
+    data: { object: { id: 'cs_test_live', object: 'checkout.session', payment_status: 'paid', metadata: { order_id: orderId }, amount_total: 500, currency: 'jpy' } },
   });
 
   it('verifies the Stripe-Signature header (any case) and reads the event', async () => {
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = new Headers({ 'stripe-signature': sign(body, { timestamp }) });
-    assert.deepEqual(await provider.parseWebhook(body, headers), { type: 'payment_confirmed', eventId: 'evt_live', orderId, sessionId: 'cs_test_live' });
+    assert.deepEqual(await provider.parseWebhook(body, headers), { type: 'payment_confirmed', eventId: 'evt_live', orderId, sessionId: 'cs_test_live', amount: '500', currency: 'JPY' });
   });
 
   it('refuses a forged body before reading it', async () => {

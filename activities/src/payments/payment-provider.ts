@@ -1,3 +1,5 @@
+import type { ReportedPayment } from '../top-ups/payment-match';
+
 /**
  * What Chipgate needs from a card-payment provider: a hosted checkout page per top-up order, a way to
  * close it when the order expires, and webhooks it can prove came from the provider.
@@ -32,7 +34,8 @@ export type CheckoutClosing = 'expired' | 'paid';
  * `ignored` is an authentic event Chipgate has no use for; it is acknowledged so the provider stops resending it.
  */
 export type PaymentEvent =
-  | { type: 'payment_confirmed'; eventId: string; orderId: string; sessionId: string }
+  /** `amount` is a decimal in the currency's major unit ("19.90"), `currency` an upper-case ISO code. */
+  | { type: 'payment_confirmed'; eventId: string; orderId: string; sessionId: string; amount: string; currency: string }
   | { type: 'checkout_expired'; eventId: string; orderId: string; sessionId: string }
   | { type: 'ignored'; eventId: string; providerType: string; why: string };
 
@@ -76,6 +79,8 @@ export interface PaymentProvider {
   /** Recorded in top_up_orders.payment_provider. */
   readonly name: string;
   createCheckoutSession(request: CheckoutRequest): Promise<CheckoutSession>;
+  /** The checkout as the provider sees it now: whether it is paid, and how much in which currency. */
+  retrieveCheckoutSession(sessionId: string): Promise<ReportedPayment>;
   /** Makes an unpaid checkout unpayable; answers 'paid' when the payer completed it first. */
   closeCheckoutSession(sessionId: string): Promise<CheckoutClosing>;
   /** Verifies and reads a webhook; throws PaymentWebhookError saying what is wrong with a refused one. */

@@ -3,7 +3,8 @@
  * requests, JSON answers) so the same code runs against api.stripe.com and the local stand-in.
  */
 import { z } from 'zod';
-import { parseDecimal, powerOfTen } from '@chipgate/workflows/rules/decimal';
+import { formatFixed, parseDecimal, powerOfTen } from '@chipgate/workflows/rules/decimal';
+import type { ReportedPayment } from '../top-ups/payment-match';
 import { SignatureRefusedError, verifyTimestamped } from '../webhooks/timestamped-signature';
 import {
   PaymentConfigError,
@@ -61,6 +62,13 @@ export class StripeCheckout implements PaymentProvider {
     const session = createdSession.safeParse(await this.#call('POST', '/v1/checkout/sessions', form));
     if (!session.success) throw new PaymentProviderError('Stripe created a checkout session without an id or url', false);
     return { sessionId: session.data.id, url: session.data.url };
+  }
+
+  async retrieveCheckoutSession(sessionId: string): Promise<ReportedPayment> {
+    const session = checkoutAmounts.safeParse(await this.#call('GET', `/v1/checkout/sessions/${encodeURIComponent(sessionId)}`));
+    if (!session.success) throw new PaymentProviderError(`Stripe answered for checkout session ${sessionId} without its status and amount`, true);
+    const { id, status, payment_status, amount_total, currency } = session.data;
+    return { sessionId: id, paid: status === 'complete' && payment_status === 'paid', amount: fromStripeUnitAmount(amount_total, currency), currency: currency.toUpperCase() };
   }
 
   async closeCheckoutSession(sessionId: string): Promise<CheckoutClosing> {
@@ -165,7 +173,9 @@ export function readStripeEvent(rawBody: string): PaymentEvent {
   }
   const session = checkoutSession.safeParse(event.data.data.object);
   if (!session.success) throw new PaymentWebhookError('malformed', `${type} event ${eventId} does not hold a checkout session: ${firstIssue(session.error)}`);
-  const orderId = session.data.metadata?.order_id ?? session.data.client_reference_id;
+  // Only Chipgate sets metadata (the API call opening the order's checkout); client_reference_id is
+  // not trusted, since anyone may append it to a payment link of the same account.
+  const orderId = session.data.metadata?.order_id;
   // Other products on the same Stripe account have checkouts too; theirs are acknowledged and left alone.
   if (!orderId || !UUID.test(orderId)) return { type: 'ignored', eventId, providerType: type, why: 'checkout session is not for a Chipgate order' };
   const sessionId = session.data.id;
@@ -173,17 +183,32 @@ export function readStripeEvent(rawBody: string): PaymentEvent {
   if (session.data.payment_status !== 'paid') {
     return { type: 'ignored', eventId, providerType: type, why: `payment_status is ${session.data.payment_status}, nothing was paid` };
   }
-  return { type: 'payment_confirmed', eventId, orderId, sessionId };
+  if (session.data.amount_total == null || !session.data.currency) {
+    throw new PaymentWebhookError('malformed', `${type} event ${eventId} does not say how much was paid (amount_total, currency)`);
+  }
+  const currency = session.data.currency.toUpperCase();
+  return { type: 'payment_confirmed', eventId, orderId, sessionId, amount: fromStripeUnitAmount(session.data.amount_total, currency), currency };
 }
 
 /** Stripe's currencies whose smallest unit is the unit itself, and those with three decimals (docs.stripe.com/currencies). */
 const ZERO_DECIMAL_CURRENCIES = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
 const THREE_DECIMAL_CURRENCIES = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 
+function decimalsOf(currency: string): number {
+  const code = currency.toLowerCase();
+  return ZERO_DECIMAL_CURRENCIES.has(code) ? 0 : THREE_DECIMAL_CURRENCIES.has(code) ? 3 : 2;
+}
+
+/** Stripe's smallest-unit amount (1990) as a decimal in the major unit ("19.90"). */
+export function fromStripeUnitAmount(minor: number, currency: string): string {
+  if (!Number.isSafeInteger(minor) || minor < 0) throw new RangeError(`amount must be a non-negative whole number of minor units, got ${minor}`);
+  return formatFixed(BigInt(minor), decimalsOf(validCurrency(currency)));
+}
+
 /** A decimal price ("19.90") in Stripe's smallest currency unit (1990 centavos), exactly: no floats, no rounding. */
 export function toStripeUnitAmount(amount: string, currency: string): number {
   const code = validCurrency(currency).toLowerCase();
-  const decimals = ZERO_DECIMAL_CURRENCIES.has(code) ? 0 : THREE_DECIMAL_CURRENCIES.has(code) ? 3 : 2;
+  const decimals = decimalsOf(code);
   const { units, scale } = parseDecimal(amount, 'amount');
   const excess = scale - decimals;
   if (excess > 0 && units % powerOfTen(excess) !== 0n) {
@@ -220,10 +245,19 @@ const stripeEvent = z.object({
   type: z.string().min(1),
   data: z.object({ object: z.unknown() }),
 });
+const checkoutAmounts = z.object({
+  id: z.string().min(1),
+  status: z.string(),
+  payment_status: z.string(),
+  amount_total: z.number().int().nonnegative(),
+  currency: z.string().regex(/^[A-Za-z]{3}$/),
+});
 const checkoutSession = z.object({
   id: z.string().min(1),
   object: z.literal('checkout.session'),
   payment_status: z.string(),
+  amount_total: z.number().int().nonnegative().nullish(),
+  currency: z.string().regex(/^[A-Za-z]{3}$/).nullish(),
   client_reference_id: z.string().nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
 });

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '@chipgate/db';
 import { PaymentConfigError, PaymentProviderError, type PaymentProvider } from '../payments/payment-provider';
 import { stripeCheckoutFromEnv } from '../payments/stripe-checkout';
+import { paymentMismatch } from './payment-match';
+import { recordPaymentMismatch } from './payment-mismatches';
 import {
   closeUnpaidOrder,
   liveChipIdsOfOrderOwner,
@@ -28,6 +30,9 @@ export function topUpDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<Top
 
 /** The order's state once its checkout is open; `expiresAt` (ISO) is when the workflow stops waiting for payment. */
 export type CheckoutOpened = { status: 'PENDING'; expiresAt: string } | { status: 'PAID' | 'EXPIRED' | 'CANCELLED' };
+
+/** A confirmation the provider does not back (another session, another amount, not paid): nothing credited. */
+export type CreditOutcome = SettleOutcome | { outcome: 'not_paid'; reason: string };
 
 /** What the order is once its time is up (PAID when the payer completed the checkout before it closed). */
 export type ExpiryOutcome = { status: 'PAID' | 'EXPIRED' | 'CANCELLED' };
@@ -75,9 +80,35 @@ export function createTopUpActivities({ db, payments, appUrl }: TopUpActivityDep
       return pending;
     },
 
-    /** Confirmed payment: order PAID and GB credited in one transaction; a repeat credits nothing. */
-    creditTopUpOrder: (input: { orderId: string; eventId: string }): Promise<SettleOutcome> =>
-      known(input.orderId, () => settleTopUpPayment(db, { orderId: input.orderId, paymentRef: `event ${input.eventId}`, paidAt: new Date() })),
+    /**
+     * A payment was reported (by a signal, which anyone who reaches Temporal can send): the provider is
+     * asked about the order's own checkout, and only a paid one for the order's exact amount and currency
+     * credits it (order PAID and GB credited in one transaction; a repeat credits nothing).
+     */
+    async creditTopUpOrder(input: { orderId: string; eventId: string }): Promise<CreditOutcome> {
+      const { orderId, eventId } = input;
+      const order = await known(orderId, async () =>
+        (await db.topUpOrder.findUnique({ where: { id: orderId }, select: { status: true, checkoutSessionId: true, price: true, currency: true } })) ??
+        missing(orderId),
+      );
+      if (order.status === 'PAID') return { outcome: 'already_credited' };
+      const terms = { checkoutSessionId: order.checkoutSessionId, price: order.price.toFixed(2), currency: order.currency };
+      const reported = order.checkoutSessionId ? await refusalsAreFinal(() => payments.retrieveCheckoutSession(order.checkoutSessionId!)) : null;
+      const reason = reported ? paymentMismatch(terms, reported) : 'the order has no checkout session yet';
+      if (reason) {
+        await recordPaymentMismatch(db, {
+          orderId,
+          paymentProvider: payments.name,
+          eventId: `signal ${eventId}`,
+          sessionId: order.checkoutSessionId,
+          reason: `payment confirmation not backed by ${payments.name}: ${reason}`,
+          expected: { amount: terms.price, currency: terms.currency },
+          ...(reported?.paid && { paid: { amount: reported.amount, currency: reported.currency } }),
+        });
+        return { outcome: 'not_paid', reason };
+      }
+      return known(orderId, () => settleTopUpPayment(db, { orderId, paymentRef: `event ${eventId}`, paidAt: new Date() }));
+    },
 
     /**
      * The order's time is up: closes its checkout at the provider first, so nobody can pay it afterwards.

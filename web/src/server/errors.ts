@@ -46,3 +46,30 @@ export function normaliseFieldErrors(fields: unknown, fallbackMessage = 'Invalid
   }
   return out;
 }
+
+/** What went wrong, in the caller's terms; mapped to a tRPC code in one place (`toTRPCError`). */
+export type AppErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_MANY_REQUESTS';
+
+/**
+ * The web app's domain error: services throw it, knowing nothing of tRPC; the procedures' error
+ * middleware (trpc.ts) turns it into a TRPCError. `retryAfterSeconds` reaches the browser as
+ * `data.retryAfterSeconds`, `fields` as `data.fieldErrors`.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly retryAfterSeconds?: number;
+  readonly fields?: FieldErrors;
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number; fields?: FieldErrors } = {},
+  ) {
+    super(message);
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.fields) this.fields = options.fields;
+  }
+}
+
+export function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({ code: error.code, message: error.message, cause: error });
+}

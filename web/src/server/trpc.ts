@@ -12,7 +12,9 @@ import {
   validateSessionToken,
   type SessionUser,
 } from './auth/session';
-import { normaliseFieldErrors, type FieldErrors } from './errors';
+import { AppError, normaliseFieldErrors, toTRPCError, type FieldErrors } from './errors';
+import { webEnv } from './env';
+import { clientAddress } from './http/client-address';
 import { temporalClient } from './temporal';
 
 /** Lets auth procedures write the session cookie; absent when a procedure is called in-process. */
@@ -29,6 +31,10 @@ export interface Context {
   /** Lazily connected, cached Temporal client (TEMPORAL_ADDRESS). */
   temporal(): Promise<Client>;
   cookies?: SessionCookieJar;
+  /** The caller's address as the trusted proxies saw it (http/client-address.ts); `unknown` in-process. */
+  clientAddress?: string;
+  /** Tests count password checks through this; production uses scrypt. */
+  verifyPassword?: (password: string, stored: string) => Promise<boolean>;
 }
 
 export async function createContext({ req, resHeaders }: FetchCreateContextFnOptions): Promise<Context> {
@@ -43,6 +49,7 @@ export async function createContext({ req, resHeaders }: FetchCreateContextFnOpt
     db,
     user: session?.user ?? null,
     temporal: temporalClient,
+    clientAddress: clientAddress(req.headers, webEnv().CHIPGATE_TRUSTED_PROXY_HOPS),
     cookies: {
       token,
       set: (value, expiresAt) => resHeaders.append('Set-Cookie', sessionCookieHeader(value, expiresAt, secure)),
@@ -77,15 +84,24 @@ const t = initTRPC.context<Context>().create({
     // An unexpected fault's message can quote a query and its values (Prisma does): it stays in the
     // server log (see the route's onError), the browser gets a generic one.
     const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on the server. Please try again.' : shape.message;
-    return { ...shape, message, data: { ...data, fieldErrors } };
+    const retryAfterSeconds = error.cause instanceof AppError ? error.cause.retryAfterSeconds : undefined;
+    return { ...shape, message, data: { ...data, fieldErrors, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) } };
   },
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
 
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+/** The one place a domain error (AppError) becomes a tRPC error. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapAppErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });

@@ -21,8 +21,8 @@ const settle = proxyActivities<Omit<TopUpActivities, 'openTopUpCheckout'>>({
 });
 
 /**
- * One top-up purchase: open the provider's checkout → wait for the verified payment (signal from the
- * webhook) until the order expires → credit the GB, or expire the order → tell the owner's chips.
+ * One top-up purchase: open the provider's checkout → wait for a payment signal (from the webhook) until
+ * the order expires → re-check it with the provider and credit the GB, or expire the order → tell the owner's chips.
  */
 export async function topUpPurchaseWorkflow({ orderId }: TopUpPurchaseInput): Promise<TopUpPurchaseResult> {
   const state: { payment?: PaymentConfirmed; checkoutSettled: boolean } = { checkoutSettled: false };
@@ -32,7 +32,8 @@ export async function topUpPurchaseWorkflow({ orderId }: TopUpPurchaseInput): Pr
       log.warn('payment confirmation for another order ignored', { orderId, confirmedOrderId: confirmed.orderId });
       return;
     }
-    state.payment ??= confirmed;
+    // The latest report waits its turn; each is checked with the provider, none is trusted.
+    state.payment = confirmed;
   });
   setHandler(checkoutOpenedUpdate, () => condition(() => state.checkoutSettled));
 
@@ -58,10 +59,17 @@ async function purchase(orderId: string, state: { payment?: PaymentConfirmed; ch
   if (opened.status !== 'PENDING') return { orderId, status: opened.status, notifiedChipIds: [] };
 
   // Date.now() is the workflow clock here (deterministic on replay); a wait of 0 would not be a timer.
-  const waitMs = Math.max(1, Date.parse(opened.expiresAt) - Date.now());
-  await condition(() => state.payment !== undefined, waitMs);
-  if (state.payment) {
-    const settled = await settle.creditTopUpOrder({ orderId, eventId: state.payment.eventId });
+  const expiresAt = Date.parse(opened.expiresAt);
+  while (await condition(() => state.payment !== undefined, Math.max(1, expiresAt - Date.now()))) {
+    const reported = state.payment!;
+    state.payment = undefined;
+    // A signal proves nothing by itself (anyone who reaches Temporal can send one): the activity asks the
+    // payment provider about the order's own checkout, and credits only what it confirms.
+    const settled = await settle.creditTopUpOrder({ orderId, eventId: reported.eventId });
+    if (settled.outcome === 'not_paid') {
+      log.warn('payment confirmation not backed by the provider; still waiting', { orderId, reason: settled.reason });
+      continue;
+    }
     // Only if something else ended the order meanwhile: then the payment is recorded on it, and nothing credited.
     if (settled.outcome === 'late_payment') return { orderId, status: settled.status, notifiedChipIds: [] };
     return paidAndNotified(orderId);

@@ -2,6 +2,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '@chipgate/db';
 import { PaymentWebhookError, type PaymentEvent, type PaymentProvider } from '@chipgate/activities/payments/payment-provider';
+import { paymentMismatch } from '@chipgate/activities/top-ups/payment-match';
+import { recordPaymentMismatch } from '@chipgate/activities/top-ups/payment-mismatches';
 import { liveChipIdsOfOrderOwner, settleTopUpPayment, UnknownTopUpOrderError } from '@chipgate/activities/top-ups/top-up-orders';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
@@ -45,8 +47,34 @@ export async function handlePaymentWebhook(request: Request, deps: PaymentWebhoo
   }
 }
 
-async function confirmPayment({ db, temporal }: PaymentWebhookDeps, event: Extract<PaymentEvent, { type: 'payment_confirmed' }>): Promise<string> {
+async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, event: Extract<PaymentEvent, { type: 'payment_confirmed' }>): Promise<string> {
   const { orderId, eventId } = event;
+  const order = await db.topUpOrder.findUnique({ where: { id: orderId }, select: { checkoutSessionId: true, price: true, currency: true } });
+  if (!order) {
+    // Another environment sharing the provider account, most likely; resending will not create the order.
+    console.warn(`payment webhook ${eventId} names order ${orderId}, which does not exist here`);
+    return 'unknown order';
+  }
+  // Only the order's own checkout, paid in full in the order's currency, settles it: a payment on any
+  // other checkout of the account that merely names the order is recorded for admins, and credits nothing.
+  const expected = { amount: order.price.toFixed(2), currency: order.currency };
+  const reason = paymentMismatch(
+    { checkoutSessionId: order.checkoutSessionId, price: expected.amount, currency: expected.currency },
+    { sessionId: event.sessionId, paid: true, amount: event.amount, currency: event.currency },
+  );
+  if (reason) {
+    await recordPaymentMismatch(db, {
+      orderId,
+      paymentProvider: payments.name,
+      eventId,
+      sessionId: event.sessionId,
+      reason,
+      expected,
+      paid: { amount: event.amount, currency: event.currency },
+    });
+    console.warn(`payment webhook ${eventId} for order ${orderId} does not match it (${reason}): recorded, nothing credited`);
+    return 'mismatch recorded';
+  }
   const purchases = topUpPurchaseClient(await temporal());
   if (await purchases.confirmPayment({ orderId, eventId })) return 'payment handed to the purchase workflow';
   // No workflow waits for this order any more (it ended, or was lost): the same idempotent credit is applied here.
@@ -55,8 +83,6 @@ async function confirmPayment({ db, temporal }: PaymentWebhookDeps, event: Extra
     settled = await settleTopUpPayment(db, { orderId, paymentRef: `event ${eventId}`, paidAt: new Date() });
   } catch (err) {
     if (!(err instanceof UnknownTopUpOrderError)) throw err;
-    // Another environment sharing the provider account, most likely; resending will not create the order.
-    console.warn(`payment webhook ${eventId} names order ${orderId}, which does not exist here`);
     return 'unknown order';
   }
   if (settled.outcome === 'late_payment') {

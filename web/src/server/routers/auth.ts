@@ -15,7 +15,7 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { token, expiresAt, user } = await signInWithPassword(ctx.db, input);
+      const { token, expiresAt, user } = await signInWithPassword(ctx.db, { ...input, address: ctx.clientAddress ?? 'unknown' }, ctx.verifyPassword);
       ctx.cookies?.set(token, expiresAt);
       return { user };
     }),

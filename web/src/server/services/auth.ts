@@ -1,8 +1,9 @@
-import { TRPCError } from '@trpc/server';
 import type { Db } from '@chipgate/db';
 import { hashPassword, verifyPassword } from '@chipgate/activities/auth/password-hash';
+import { AppError } from '../errors';
 import { createSession, type SessionUser } from '../auth/session';
-import { signInRateLimiter, type SignInRateLimiter } from '../auth/rate-limit';
+import { claimSignInAttempt, recordSignInSuccess } from '../auth/sign-in-throttle';
+import { normaliseEmail } from '../auth/throttle-policy';
 
 /** One message for an unknown email and a wrong password, so sign-in does not reveal who has an account. */
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
@@ -14,30 +15,41 @@ function timingDummyHash(): Promise<string> {
   return dummyHash;
 }
 
+export interface SignInInput {
+  email: string;
+  password: string;
+  /** The client's address (see http/client-address.ts). */
+  address: string;
+}
+
+/**
+ * Password sign-in. The attempt is counted (per account and per client address, in PostgreSQL) before
+ * the password is looked at; a caller over its allowance waits, whatever the password.
+ */
 export async function signInWithPassword(
   db: Db,
-  input: { email: string; password: string },
-  limiter: SignInRateLimiter = signInRateLimiter,
+  input: SignInInput,
+  verify: typeof verifyPassword = verifyPassword,
 ): Promise<{ token: string; expiresAt: Date; user: SessionUser }> {
-  const email = input.email.trim().toLowerCase();
-  const wait = limiter.retryAfterMs(email);
-  if (wait > 0) {
-    const minutes = Math.ceil(wait / 60_000);
-    throw new TRPCError({
-      code: 'TOO_MANY_REQUESTS',
-      message: `Too many failed sign-in attempts for this email. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-    });
+  const email = normaliseEmail(input.email);
+  const decision = await claimSignInAttempt(db, { email, address: input.address });
+  if (!decision.allowed) {
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    throw new AppError('TOO_MANY_REQUESTS', `Too many sign-in attempts. Try again in ${waitText(seconds)}.`, { retryAfterSeconds: seconds });
   }
-  const user = await db.user.findFirst({
-    where: { email: { equals: email, mode: 'insensitive' } },
+  const user = await db.user.findUnique({
+    where: { email },
     select: { id: true, email: true, name: true, role: true, passwordHash: true },
   });
-  const ok = user ? await verifyPassword(input.password, user.passwordHash) : (await verifyPassword(input.password, await timingDummyHash()), false);
-  if (!user || !ok) {
-    limiter.recordFailure(email);
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
-  }
-  limiter.reset(email);
+  const ok = user ? await verify(input.password, user.passwordHash) : (await verify(input.password, await timingDummyHash()), false);
+  if (!user || !ok) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
+  await recordSignInSuccess(db, { email, address: input.address });
   const session = await createSession(db, user.id);
   return { ...session, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+}
+
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listPaymentMismatches } from '@chipgate/activities/top-ups/payment-mismatches';
 import { listAllChips, notifyQuotaChanged } from '../../services/chips';
 import { createPack, listPacks, listPlans, updatePack, updatePlan } from '../../services/catalog';
 import { listCustomers, setCustomerPlan } from '../../services/customers';
@@ -90,6 +91,11 @@ export const adminRouter = router({
         const result = await updatePlan(ctx.db, input);
         return { ...result, chips: await notifyQuotaChanged(ctx.db, ctx.temporal, { planId: input.id }) };
       }),
+  }),
+
+  payments: router({
+    /** Payments that settled nothing (another checkout, another amount, unconfirmed): to refund or credit by hand. */
+    mismatches: adminProcedure.query(({ ctx }) => listPaymentMismatches(ctx.db)),
   }),
 
   packs: router({
