@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import jsQR from 'jsqr';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { hashPassword } from '@chipgate/activities';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
@@ -594,6 +595,19 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
     scenario('admin-overview', async () => {
       const page = adminPage;
       assert.ok(chipId, 'the chip scenario ran');
+
+      // The web app's Prometheus endpoint reads the fleet from PostgreSQL: the chip, its quota pause, its proxy.
+      const scraped = await fetch(`${web!.url}/api/metrics`);
+      assert.equal(scraped.status, 200);
+      const families = parsePrometheusTextFormat(await scraped.text());
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        Number(families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? NaN);
+      const liveChips = await world!.db.chip.groupBy({ by: ['status'], where: { deletedAt: null }, _count: { _all: true } });
+      for (const row of liveChips) assert.equal(value('chipgate_chips', { status: row.status }), row._count._all, `chips ${row.status}`);
+      assert.ok(value('chipgate_quota_pauses_total') >= 1, 'the chip’s quota pause is counted');
+      assert.ok(value('chipgate_quota_alerts_total', { threshold: 'PERCENT_100' }) >= 1);
+      const proxy = await world!.db.proxy.findFirstOrThrow({ where: { isActive: true } });
+      assert.equal(value('chipgate_proxy_health_score', { proxy_id: proxy.id }), proxy.healthScore);
 
       await goTo(page, 'Chips', '/admin/chips');
       const chipRow = page.getByTestId(`admin-chip-${chipId}`);

@@ -23,6 +23,8 @@ export interface ChipWorldOptions {
   whatsapp?: WhatsAppStandIn;
   /** Baileys' keep-alive interval in the worker, compressed for tests that count pings. */
   waKeepAliveMs?: number;
+  /** The worker serves Prometheus metrics on a free loopback port (with this bearer token, if given). */
+  metrics?: { token?: string };
   planGbLimit?: string;
   /**
    * Whether the world saves the stand-in as a provider with one rotating proxy for region br (the
@@ -87,6 +89,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     healthCheckMinutes: 5,
     reconcileMinutes: 60,
     maxChips: 2000,
+    ...(options.metrics ? { metrics: { host: '127.0.0.1', port: 0, ...options.metrics } } : {}),
   };
   const workerEnv = { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '', ...options.workerEnv };
   let worker = await startWorkerProcess(workerConfig, workerEnv);

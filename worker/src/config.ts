@@ -29,6 +29,8 @@ export interface WorkerConfig {
   leaseTtlMs?: number;
   /** How often the lease is renewed and other workers' expired leases are looked for; 5 s unless set. */
   leaseRenewMs?: number;
+  /** Where Prometheus scrapes this worker (`GET /metrics`); no metrics server when absent. */
+  metrics?: { host: string; port: number; token?: string };
 }
 
 function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -63,5 +65,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxChips: integerSetting(env, 'CHIPGATE_MAX_CHIPS_PER_WORKER', DEFAULT_MAX_CHIPS, 1, 100_000),
     leaseTtlMs: integerSetting(env, 'CHIPGATE_WORKER_LEASE_TTL_MS', 15_000, 3_000, 600_000),
     leaseRenewMs: integerSetting(env, 'CHIPGATE_WORKER_LEASE_RENEW_MS', 5_000, 500, 60_000),
+    // Off unless a port is given: several workers on one box each need their own.
+    ...(env.CHIPGATE_METRICS_PORT
+      ? {
+          metrics: {
+            host: env.CHIPGATE_METRICS_HOST || '127.0.0.1',
+            port: integerSetting(env, 'CHIPGATE_METRICS_PORT', 0, 1, 65535),
+            ...(env.CHIPGATE_METRICS_TOKEN ? { token: env.CHIPGATE_METRICS_TOKEN } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -10,5 +10,8 @@ const config = loadWorkerConfig();
 const worker = await startWorkerProcess(config);
 await ensureMaintenanceSchedules({ ...config, namespace: config.temporalNamespace });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop());
-console.log(`worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress}; metering gateway on ${worker.gateway.url}`);
+console.log(
+  `worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress}; metering gateway on ${worker.gateway.url}` +
+    (worker.metricsUrl ? `; metrics on ${worker.metricsUrl}` : ''),
+);
 await worker.running;

@@ -15,6 +15,7 @@ import { createChipPlacementActivities, createChipSocketActivities } from './chi
 import type { WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
 import { trustStandInCertificateKey } from './baileys/whatsapp-certificate';
+import { createWorkerMetrics, serveMetrics } from './metrics/worker-metrics';
 
 /**
  * Everything one worker process runs: its metering gateway, the chip sockets it holds, the periodic
@@ -23,7 +24,8 @@ import { trustStandInCertificateKey } from './baileys/whatsapp-certificate';
 export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env) {
   if (config.waCertificateKey) trustStandInCertificateKey(config.waCertificateKey, config.waWebSocketUrl);
   const cipher = loadCredentialCipher(env);
-  const alertDelivery = createAlertDelivery(loadAlertConfig(env));
+  const metrics = createWorkerMetrics();
+  const alertDelivery = createAlertDelivery(loadAlertConfig(env), { onDelivery: metrics.alertDelivery });
   const db = createDb(config.databaseUrl);
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
@@ -65,6 +67,8 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     onConnectionEnded: (chipId, outcome) => tell(chipId, workerId, outcome),
   });
   held.connections = connections;
+  metrics.observe({ gatewayConnections: () => gateway.openConnections(), chipsHeld: () => connections.heldByState() });
+  const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : undefined;
   // Live counters reach the database every few seconds, so a worker that dies loses at most that much.
   const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => console.error(`counter flush failed: ${String(err)}`)), config.counterFlushMs);
 
@@ -75,7 +79,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     workerQueue: workerId,
     activities: {
       ...createProviderActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }),
-      ...createChipActivities({ db, deliverQuotaAlert: (alert) => alertDelivery.recordAndDeliverQuotaAlert(db, alert) }),
+      ...createChipActivities({ db, deliverQuotaAlert: (alert) => alertDelivery.recordAndDeliverQuotaAlert(db, alert), onUsageBilled: metrics.usageBilled }),
       ...createChipPlacementActivities(connections, workerId),
       ...createProviderMaintenanceActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }),
       ...createTopUpActivities({ db, ...topUpDepsFromEnv(env) }),
@@ -89,6 +93,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     // Ended at once rather than left to expire, so another worker takes these chips without waiting out the TTL.
     await lease.stop().catch((err: unknown) => console.error(`could not end the worker lease: ${String(err)}`));
     await gateway.close();
+    await metricsServer?.close();
     await temporalConnection.close();
     await db.$disconnect();
   });
@@ -98,6 +103,8 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     gateway,
     connections,
     lease,
+    /** `GET /metrics` of this worker, when it serves one. */
+    metricsUrl: metricsServer?.url,
     /** Resolves when the workers stop; rejects if one fails. */
     running,
     async stop() {

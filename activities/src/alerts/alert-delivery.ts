@@ -65,7 +65,10 @@ const THRESHOLDS: readonly string[] = ['PERCENT_80', 'PERCENT_100'] satisfies Qu
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One per worker process: says once, at creation, when email is off. */
-export function createAlertDelivery(config: AlertConfig, { log = console.warn }: { log?: (message: string) => void } = {}) {
+export function createAlertDelivery(
+  config: AlertConfig,
+  { log = console.warn, onDelivery }: { log?: (message: string) => void; onDelivery?: (channel: 'email' | 'webhook', outcome: 'delivered' | 'failed') => void } = {},
+) {
   const transport = config.smtpUrl ? nodemailer.createTransport({ url: config.smtpUrl, ...SMTP_TIMEOUTS }) : undefined;
   if (!transport) log('SMTP_URL is not set: quota alerts are recorded in quota_alerts (and sent to the webhook if configured) but not emailed');
   const redact = redactor(config);
@@ -139,6 +142,11 @@ export function createAlertDelivery(config: AlertConfig, { log = console.warn }:
       smtp ? deliverOnce(db, row.id, 'emailSentAt', () => sendEmail(smtp, facts)) : false,
       webhookTarget ? deliverOnce(db, row.id, 'webhookSentAt', () => postWebhook(webhookTarget, facts)) : false,
     ]);
+    // A channel another call delivered meanwhile (fulfilled with false) was not this call's delivery.
+    for (const [channel, result] of [['email', email], ['webhook', webhook]] as const) {
+      if (result.status === 'rejected') onDelivery?.(channel, 'failed');
+      else if (result.value) onDelivery?.(channel, 'delivered');
+    }
     if (email.status === 'rejected' || webhook.status === 'rejected') {
       const failures = [email, webhook].flatMap((result) => (result.status === 'rejected' ? [describe(result.reason)] : []));
       throw new Error(`quota alert ${row.id} (${facts.month} ${facts.threshold}, user ${user.id}): ${failures.join('; ')}`);

@@ -3,7 +3,7 @@ import type { QuotaThreshold } from '@chipgate/workflows/rules/quota';
 import { recordChipStatus } from './chip-records';
 import { assignProxy, releaseAssignment } from './proxy-assignment';
 import { quotaStanding } from './quota-check';
-import { meterChipUsage, type MeterPeriod } from './usage-metering';
+import { meterChipUsage, type BilledUsage, type MeterPeriod } from './usage-metering';
 
 export interface QuotaAlertInput {
   userId: string;
@@ -16,24 +16,26 @@ export interface QuotaAlertInput {
 export interface ChipActivityDeps {
   db: Db;
   deliverQuotaAlert(alert: { userId: string; month: string; threshold: QuotaThreshold; bytesUsed: bigint; bytesAllowed: bigint }): Promise<unknown>;
+  /** Told of every usage row a meter commits (the worker's metrics). */
+  onUsageBilled?(usage: BilledUsage): void;
 }
 
 /** Database side of a chip's lifecycle; any worker can run these. Arguments and results carry ids, never secrets. */
-export function createChipActivities({ db, deliverQuotaAlert }: ChipActivityDeps) {
+export function createChipActivities({ db, deliverQuotaAlert, onUsageBilled }: ChipActivityDeps) {
   return {
     assignProxy: (input: { chipId: string; reason: string; avoidProxyId?: string; onlyOther?: boolean }) =>
       assignProxy(db, input.chipId, input.reason, input.avoidProxyId ? { proxyId: input.avoidProxyId, onlyOther: input.onlyOther ?? false } : undefined),
     releaseAssignment: (input: { chipId: string; reason: string }) => releaseAssignment(db, input.chipId, input.reason),
     recordChipStatus: (input: { chipId: string; status: ChipStatus; reason?: string; lastError?: string | null }) =>
       recordChipStatus(db, input.chipId, input.status, { reason: input.reason, lastError: input.lastError }),
-    meterChipUsage: (period: MeterPeriod) => meterChipUsage(db, period),
+    meterChipUsage: (period: MeterPeriod) => meterChipUsage(db, period, onUsageBilled),
     quotaStanding: (input: { userId: string; month: string }) => quotaStanding(db, input.userId, input.month),
     /**
      * The chip workflow's steady meter tick in one call (it runs as a local activity): bills the
      * period, then answers the owner's standing for the period's month. A retry bills nothing twice.
      */
     async meterChip(input: MeterPeriod & { userId: string }) {
-      const usage = await meterChipUsage(db, input);
+      const usage = await meterChipUsage(db, input, onUsageBilled);
       const [standing, chip] = await Promise.all([
         quotaStanding(db, input.userId, usage.month),
         db.chip.findUnique({ where: { id: input.chipId }, select: { workerId: true, worker: { select: { expiresAt: true } } } }),

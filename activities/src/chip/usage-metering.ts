@@ -24,12 +24,22 @@ export interface MeterResult {
  * transaction. A retried meter finds its rows and bills nothing more; an interrupted one commits
  * nothing, so the next one bills those bytes.
  */
-export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<MeterResult> {
+/** One usage row a meter committed, for observers (metrics); told after the transaction commits. */
+export interface BilledUsage {
+  provider: string;
+  bytesSent: bigint;
+  bytesReceived: bigint;
+  periodEnd: Date;
+}
+
+export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (usage: BilledUsage) => void): Promise<MeterResult> {
   const periodStart = new Date(period.periodStart);
   const periodEnd = new Date(period.periodEnd);
   const month = billingMonthOf(periodEnd);
   const monthDate = billingMonthDate(month);
-  return db.$transaction(async (tx) => {
+  const billed: BilledUsage[] = [];
+  const result = await db.$transaction(async (tx) => {
+    billed.length = 0;
     const chip = await tx.chip.findUnique({ where: { id: period.chipId }, select: { ownerId: true } });
     if (!chip) throw new NotFoundError(`chip ${period.chipId} does not exist`);
     const counters = await tx.$queryRaw<Array<{ id: string; proxy_id: string; bytes_sent: bigint; bytes_received: bigint; billed_sent: bigint; billed_received: bigint }>>`
@@ -49,7 +59,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
     let cost = new Prisma.Decimal(0);
     const billedProxies = new Set<string>();
     for (const [proxyId, bytes] of byProxy) {
-      const proxy = await tx.proxy.findUniqueOrThrow({ where: { id: proxyId }, select: { provider: { select: { costPerGb: true, currency: true } } } });
+      const proxy = await tx.proxy.findUniqueOrThrow({ where: { id: proxyId }, select: { provider: { select: { name: true, costPerGb: true, currency: true } } } });
       const total = bytes.sent + bytes.received;
       const rowCost = usageCost(total, proxy.provider.costPerGb.toString());
       const inserted = await tx.proxyUsageLog.createMany({
@@ -81,6 +91,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
         update: { bytesTotal: { increment: total }, cost: { increment: rowCost } },
       });
       billedProxies.add(proxyId);
+      billed.push({ provider: proxy.provider.name, bytesSent: bytes.sent, bytesReceived: bytes.received, periodEnd });
       sent += bytes.sent;
       received += bytes.received;
       cost = cost.add(rowCost);
@@ -93,4 +104,6 @@ export async function meterChipUsage(db: Db, period: MeterPeriod): Promise<Meter
     const monthly = await tx.userProxyCost.findUnique({ where: { userId_month: { userId: chip.ownerId, month: monthDate } }, select: { bytesTotal: true } });
     return { bytesSent: sent.toString(), bytesReceived: received.toString(), cost: cost.toFixed(8), monthBytes: (monthly?.bytesTotal ?? 0n).toString(), month };
   });
+  for (const usage of billed) onBilled?.(usage);
+  return result;
 }

@@ -8,6 +8,8 @@ const ZWebEnv = z.object({
    * from the socket only when the client sent none, so per-address limits trust what the client says.
    */
   CHIPGATE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** When set, `GET /api/metrics` answers only `Authorization: Bearer <token>`. */
+  CHIPGATE_METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
 });
 
 export type TWebEnv = z.infer<typeof ZWebEnv>;

@@ -22,6 +22,8 @@ interface LiveChip {
   socket: Awaited<ReturnType<typeof connectChipSocket>> | null;
   /** Counts as last written to chip_traffic_counters; null before the first flush creates the row. */
   flushed: { sent: bigint; received: bigint } | null;
+  /** The socket's last reported state; `paused` while quota or an operator holds it. */
+  state: ChipSocketState | 'paused';
 }
 
 const STATUS_OF: Record<ChipSocketState, ChipStatus> = {
@@ -99,7 +101,7 @@ export class ChipConnections {
         return buildProxyUrl(resolved, sessionId);
       },
     });
-    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, flushed: null };
+    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, flushed: null, state: 'connecting' };
     this.chips.set(chipId, chip);
     await this.flush(chipId);
     await this.openSocket(chip);
@@ -138,7 +140,15 @@ export class ChipConnections {
     this.deps.gateway.pauseChip(chipId, reason);
     await chip.socket?.close();
     chip.socket = null;
+    chip.state = 'paused';
     await this.flush(chipId);
+  }
+
+  /** How many chips this worker holds, by their socket's state (for metrics). */
+  heldByState(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const chip of this.chips.values()) counts[chip.state] = (counts[chip.state] ?? 0) + 1;
+    return counts;
   }
 
   async resume(chipId: string): Promise<void> {
@@ -255,6 +265,7 @@ export class ChipConnections {
       reconnectBaseDelayMs: this.deps.reconnectBaseDelayMs,
       ...(phoneNumber ? { pairingPhoneNumber: phoneNumber.replace(/\D/g, '') } : {}),
       onState: (state, detail) => {
+        chip.state = state;
         void recordChipStatus(db, chip.chipId, STATUS_OF[state], {
           qrCode: state === 'qr' ? (detail?.qr ?? null) : undefined,
           pairingCode: state === 'qr' ? (detail?.pairingCode ?? null) : state === 'open' ? null : undefined,

@@ -59,6 +59,8 @@ export interface MeteringGateway {
   isPaused(chipId: string): boolean;
   /** Bytes since registration: closed connections plus open ones up to now. Still readable after close(). */
   readCounters(chipId: string): ByteCounts;
+  /** Connections open through the gateway now, every chip's. */
+  openConnections(): number;
   /** Cuts every connection and stops listening; counters stay readable for a final flush. */
   close(): Promise<void>;
 }
@@ -244,6 +246,10 @@ export async function startMeteringGateway({
         if (stats) chip.ledger.observe(connectionId, readingOf(stats));
       }
       return chip.ledger.totals();
+    },
+
+    openConnections() {
+      return server.getConnectionIds().length;
     },
 
     close() {

@@ -1,6 +1,6 @@
 // The chip workflow's carried state and every rule about it, as pure functions: no Temporal, no
 // I/O, no clock (callers pass `now`), so each rule has a unit test (test/unit/chip-state.test.ts).
-import type { QuotaThreshold } from '../rules/quota';
+import { QUOTA_PAUSE_REASON, type QuotaThreshold } from '../rules/quota';
 import type { ChipLifecycleStatus, ChipState, ChipWorkflowSettings } from './contract';
 
 export interface ChipAssignment {
@@ -68,7 +68,7 @@ export function initialState(now: string): ChipRunState {
 }
 
 export function pauseReason(s: ChipRunState): string | null {
-  return s.operatorPause ?? (s.quotaPaused ? 'monthly quota reached' : null);
+  return s.operatorPause ?? (s.quotaPaused ? QUOTA_PAUSE_REASON : null);
 }
 
 /** Whether the chip should carry traffic: nobody paused it. */

@@ -3,6 +3,7 @@
 // written to `lastError` and the step reports that the loop should try again later.
 import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, log, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { billingMonthOf } from '../rules/billing-month';
+import { QUOTA_PAUSE_REASON } from '../rules/quota';
 import { alerts, meterTick, onChipWorker, placement, records } from './activity-options';
 import { chipSearchAttributes, chipWorkflowId, quotaChangedSignal, type ChipLifecycleStatus } from './contract';
 import type { ChipRun } from './run';
@@ -118,7 +119,7 @@ export async function takeStep(run: ChipRun, supervision: Supervision, step: Chi
       return result;
     }
     case 'settle':
-      await setStatus(run, step.status, step.status === 'PAUSED' ? (s.operatorPause ?? 'monthly quota reached') : undefined);
+      await setStatus(run, step.status, step.status === 'PAUSED' ? (s.operatorPause ?? QUOTA_PAUSE_REASON) : undefined);
       return 'done';
   }
 }

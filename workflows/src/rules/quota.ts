@@ -46,3 +46,6 @@ function assertBytes(value: bigint, field: string): void {
     throw new RangeError(`${field} must be a non-negative bigint, got ${typeof value} ${String(value)}`);
   }
 }
+
+/** Why a chip is paused when its owner's allowance is used up: shown on the chip and counted by metrics. */
+export const QUOTA_PAUSE_REASON = 'monthly quota reached';
