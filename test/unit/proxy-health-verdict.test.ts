@@ -35,14 +35,15 @@ describe('choosing which chips of an unhealthy proxy move', () => {
     { chipId: 'connecting', status: 'CONNECTING' },
     { chipId: 'waiting', status: 'WAITING_FOR_PROXY' },
     { chipId: 'paused', status: 'PAUSED' },
+    { chipId: 'pending', status: 'PENDING' },
   ];
 
   it('moves nobody when no healthy alternative exists', () => {
     assert.deepEqual(chipsToMove(chips, false, 50), []);
   });
 
-  it('moves only chips whose own connection is failing, and keeps to the budget', () => {
-    assert.deepEqual(chipsToMove(chips, true, 50), ['closed', 'connecting']);
+  it('moves no chip whose own connection is up or that is paused, and keeps to the budget', () => {
+    assert.deepEqual(chipsToMove(chips, true, 50), ['closed', 'connecting', 'waiting', 'pending']);
     assert.deepEqual(chipsToMove(chips, true, 2), ['closed', 'connecting']);
     assert.deepEqual(chipsToMove(chips, true, 0), []);
   });

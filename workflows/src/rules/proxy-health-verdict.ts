@@ -32,10 +32,11 @@ export function judgeHealthRun(echoReachableDirectly: boolean, probes: readonly 
 }
 
 /**
- * Chip statuses that show the chip's own connection failing. A connected chip (OPEN, QR) is evidence
- * that its path works whatever a probe says; a paused or waiting one has no socket to judge by.
+ * Chip statuses that keep a chip where it is. A connected chip (OPEN, QR) is evidence that its path
+ * works whatever a probe says; a paused one has no socket to judge by, and is judged once it resumes.
+ * Any other (never connected, connecting, closed, waiting) has no evidence for its proxy.
  */
-const FAILING_STATUSES: ReadonlySet<string> = new Set(['CONNECTING', 'CLOSED']);
+const STAYING_STATUSES: ReadonlySet<string> = new Set(['OPEN', 'QR', 'PAUSED']);
 
 export interface ChipOnProxy {
   chipId: string;
@@ -47,12 +48,12 @@ export const MAX_MOVES_PER_RUN = 50;
 
 /**
  * Which chips of an unhealthy proxy to move now: none without a healthy alternative (moving would
- * disconnect them for nothing), only those whose own connection is failing, and at most `budget`.
+ * disconnect them for nothing), none whose own connection is up or that is paused, and at most `budget`.
  */
 export function chipsToMove(chips: readonly ChipOnProxy[], hasHealthyAlternative: boolean, budget: number): string[] {
   if (!hasHealthyAlternative || budget <= 0) return [];
   return chips
-    .filter((chip) => FAILING_STATUSES.has(chip.status))
+    .filter((chip) => !STAYING_STATUSES.has(chip.status))
     .map((chip) => chip.chipId)
     .slice(0, budget);
 }
