@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 
 const require = createRequire(import.meta.url);
 
@@ -38,6 +39,8 @@ export interface ChipgateWorker {
  */
 export async function createChipgateWorker(opts: {
   temporalAddress: string;
+  /** TLS / mTLS / API key (worker config's temporalSecurity); none for the dev server. */
+  temporalSecurity?: Omit<TemporalConnectionSettings, 'address'>;
   namespace: string;
   taskQueue: string;
   activities: object;
@@ -46,7 +49,7 @@ export async function createChipgateWorker(opts: {
   /** Chips whose sockets this process may hold; each keeps one supervise activity running on the worker queue. */
   maxChips?: number;
 }): Promise<ChipgateWorker> {
-  const connection = await NativeConnection.connect({ address: opts.temporalAddress });
+  const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...opts.temporalSecurity });
   const workerQueue = opts.workerQueue ?? `${opts.taskQueue}-worker-${randomUUID()}`;
   const workers = [
     await Worker.create({ connection, namespace: opts.namespace, taskQueue: opts.taskQueue, workflowBundle: await workflowBundle(), activities: opts.activities }),

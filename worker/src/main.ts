@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { describeTemporalSecurity } from '@chipgate/workflows/client/temporal-connection';
 import { loadWorkerConfig } from './config';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { startWorkerProcess } from './worker-process';
@@ -10,5 +11,5 @@ const config = loadWorkerConfig();
 const worker = await startWorkerProcess(config);
 await ensureMaintenanceSchedules({ ...config, namespace: config.temporalNamespace });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop());
-console.log(`worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress}; metering gateway on ${worker.gateway.url}`);
+console.log(`worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress} (${describeTemporalSecurity({ address: config.temporalAddress, ...config.temporalSecurity })}); metering gateway on ${worker.gateway.url}`);
 await worker.running;

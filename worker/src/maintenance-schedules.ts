@@ -1,7 +1,9 @@
 import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction } from '@temporalio/client';
+import type { TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 
 export interface MaintenanceScheduleSettings {
   temporalAddress: string;
+  temporalSecurity?: Omit<TemporalConnectionSettings, 'address'>;
   namespace: string;
   taskQueue: string;
   healthCheckMinutes: number;
@@ -13,7 +15,7 @@ export interface MaintenanceScheduleSettings {
  * reconciliation. Every worker calls this at start; the schedule ids make it idempotent.
  */
 export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSettings): Promise<void> {
-  const connection = await Connection.connect({ address: settings.temporalAddress });
+  const connection = await Connection.connect({ address: settings.temporalAddress, ...settings.temporalSecurity });
   try {
     const client = new Client({ connection, namespace: settings.namespace });
     const schedules: Array<{ id: string; minutes: number; action: ScheduleOptionsAction }> = [
