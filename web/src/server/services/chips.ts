@@ -2,7 +2,9 @@ import { TRPCError } from '@trpc/server';
 import type { Client } from '@temporalio/client';
 import type { Db } from '@chipgate/db';
 import { chipWorkflowClient, UnknownChipError } from '@chipgate/workflows/client/chip-client';
+import { chipLimitRefusal } from '@chipgate/workflows/rules/customer-limits';
 import type { SessionUser } from '../auth/session';
+import { AppError } from '../errors';
 import { chipWorkflowUrl } from '../temporal';
 import type { BillingMonth } from './month';
 import { bytesBy } from './usage';
@@ -73,9 +75,16 @@ export async function addChip(
   user: SessionUser,
   input: { label: string; phoneNumber?: string | undefined },
 ) {
-  const chip = await db.chip.create({
-    data: { ownerId: user.id, label: input.label, phoneNumber: input.phoneNumber ?? null, status: 'PENDING' },
-    select: chipSelect,
+  const chip = await db.$transaction(async (tx) => {
+    // The owner's row lock serialises concurrent adds, so parallel requests cannot all pass the count.
+    await tx.$queryRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
+    const owner = await tx.user.findUniqueOrThrow({ where: { id: user.id }, select: { plan: { select: { name: true, chipLimit: true } } } });
+    const refusal = chipLimitRefusal(await tx.chip.count({ where: { ownerId: user.id, deletedAt: null } }), owner.plan);
+    if (refusal) throw new AppError('FORBIDDEN', refusal);
+    return tx.chip.create({
+      data: { ownerId: user.id, label: input.label, phoneNumber: input.phoneNumber ?? null, status: 'PENDING' },
+      select: chipSelect,
+    });
   });
   try {
     await chipWorkflowClient(await temporal()).start({ chipId: chip.id, userId: user.id });
