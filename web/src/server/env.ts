@@ -8,6 +8,8 @@ const ZWebEnv = z.object({
    * from the socket only when the client sent none, so per-address limits trust what the client says.
    */
   CHIPGATE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** The app's public URL: its origin is accepted on cookie-carrying mutations besides the request's own. */
+  CHIPGATE_APP_URL: z.url().optional(),
 });
 
 export type TWebEnv = z.infer<typeof ZWebEnv>;
