@@ -642,6 +642,13 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
       assert.ok((await textOf(alertsLog)).includes(USER.email), 'the alerts log names the customer');
       await screenshot(page, 'admin-usage');
 
+      // The provider the admin added in the first scenario is on record, with who added it.
+      await goTo(page, 'Audit', '/admin/audit');
+      await page.getByRole('heading', { name: 'Payments that credited nothing' }).waitFor();
+      await page.getByText('No mismatched payments.').waitFor();
+      await page.getByRole('cell', { name: 'created' }).first().waitFor();
+      await screenshot(page, 'admin-audit');
+
       assert.deepEqual(pageErrors, [], 'uncaught errors in the pages');
     }),
   );

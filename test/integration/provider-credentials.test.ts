@@ -44,14 +44,16 @@ describe('provider credentials at rest', () => {
     await assert.rejects(loadResolvedProvider(db, otherCipher, saved.id), /CHIPGATE_SECRET_KEY/);
   });
 
-  it('keep the stored password when an update leaves it out', async () => {
+  it('keep the stored password when an update that does not move it leaves it out', async () => {
     const name = `enc-keep-${Date.now()}`;
     const saved = await saveProvider(db, cipher, validProvider(name));
     const { password: _password, ...withoutPassword } = validProvider(name);
-    await saveProvider(db, cipher, { ...withoutPassword, port: 10001 }, saved.id);
-    const { resolved } = await loadResolvedProvider(db, cipher, saved.id);
+    await saveProvider(db, cipher, { ...withoutPassword, stickySessionMinutes: 45 }, saved.id);
+    const { record, resolved } = await loadResolvedProvider(db, cipher, saved.id);
     assert.equal(resolved.password, 'S3cret-Pa55word!');
-    assert.equal(resolved.port, 10001);
+    assert.equal(record.stickySessionMinutes, 45);
+    // Moving it (another port) without entering it again is refused.
+    await assert.rejects(saveProvider(db, cipher, { ...withoutPassword, port: 10001 }, saved.id), /password: enter the password again: the port changed/);
   });
 
   it('refuse bad provider input naming the field, and write nothing', async () => {

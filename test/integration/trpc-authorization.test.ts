@@ -3,36 +3,24 @@
 // reported, that provider secrets never leave the server, and how sign-in stores sessions.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import superjson from 'superjson';
-import { db as sharedDb } from '@chipgate/db';
 import { hashPassword } from '@chipgate/activities/auth/password-hash';
 import { appRouter } from '../../web/src/server/routers/_app';
+import { webTestDb, type TestUser } from '../support/web-test';
 import { createCallerFactory, createContext, type Context } from '../../web/src/server/trpc';
-import { SESSION_COOKIE } from '../../web/src/server/auth/session';
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../../web/src/server/auth/session';
 import { INVALID_CREDENTIALS } from '../../web/src/server/services/auth';
-import { rawQuery, testDb } from '../support/database';
+import { rawQuery } from '../support/database';
 import { testEnv } from '../support/environment';
+import { providerForm } from '../support/provider-form';
 
-const db = testDb();
-after(async () => {
-  await db.$disconnect();
-  // createContext (used by the HTTP-level checks) takes the app's own per-process client.
-  await sharedDb().$disconnect();
-});
+const db = webTestDb();
 
 const run = randomBytes(4).toString('hex');
 const createCaller = createCallerFactory(appRouter);
-
-interface TestUser {
-  id: string;
-  email: string;
-  name: string;
-  role: 'ADMIN' | 'USER';
-  password: string;
-}
 
 /** These tests never reach Temporal: a procedure that would is a bug in the test or the router. */
 const noTemporal = () => Promise.reject(new Error('Temporal is not used by these tests'));
@@ -182,23 +170,7 @@ function randomUuid(): string {
   return randomUUID();
 }
 
-const providerInput = (name: string, secrets: { password: string; apiKey: string }) => ({
-  name,
-  type: 'RESIDENTIAL',
-  region: 'br',
-  server: '127.0.0.1',
-  port: '10000',
-  protocol: 'HTTP',
-  username: 'sp-user',
-  password: secrets.password,
-  apiKey: secrets.apiKey,
-  apiBaseUrl: 'http://127.0.0.1:1',
-  usernameTemplate: '{username}-session-{session}',
-  stickySessionMinutes: '30',
-  costPerGb: '4.50',
-  currency: 'BRL',
-  isActive: true,
-});
+const providerInput = (name: string, secrets: { password: string; apiKey: string }) => providerForm(name, secrets);
 
 describe('tRPC validation errors name the field', () => {
   it('provider port 70000: BAD_REQUEST mentioning port, fieldErrors.port on the wire, nothing written', async () => {
@@ -250,7 +222,7 @@ describe('provider secrets never leave the server', () => {
     responses.push(created);
     responses.push(await adminCaller.admin.providers.list());
     responses.push(
-      await adminCaller.admin.providers.update({ id: created.id, ...providerInput(`secret-${run}`, { password: '', apiKey: '' }), port: '10001' }),
+      await adminCaller.admin.providers.update({ id: created.id, ...providerInput(`secret-${run}`, { password: '', apiKey: '' }), stickySessionMinutes: '45' }),
     );
     responses.push(await adminCaller.admin.providers.setActive({ id: created.id, isActive: false }));
     // Temporal is unavailable here: the test reports that, and still names no secret.
@@ -361,7 +333,7 @@ describe('sign-in and sessions', () => {
     const token = randomBytes(32).toString('base64url');
     const hash = createHash('sha256').update(token).digest('hex');
     await db.session.create({ data: { tokenHash: hash, userId: userA.id, expiresAt: new Date(Date.now() + 5 * 86_400_000) } });
-    const req = new Request('https://chipgate.example/api/trpc/auth.me', { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+    const req = new Request('https://chipgate.example/api/trpc/auth.me', { headers: { cookie: `${SECURE_SESSION_COOKIE}=${token}` } });
     const resHeaders = new Headers();
     const ctx = await createContext({ req, resHeaders, info: {} as never });
     assert.equal(ctx.user?.id, userA.id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +54,8 @@ export interface ChipgateWorker {
  */
 export async function createChipgateWorker(opts: {
   temporalAddress: string;
+  /** TLS / mTLS / API key (worker config's temporalSecurity); none for the dev server. */
+  temporalSecurity?: Omit<TemporalConnectionSettings, 'address'>;
   namespace: string;
   taskQueue: string;
   activities: object;
@@ -62,7 +65,7 @@ export async function createChipgateWorker(opts: {
   maxChips?: number;
 }): Promise<ChipgateWorker> {
   const sized = workerOptionsFor(opts.maxChips ?? DEFAULT_MAX_CHIPS);
-  const connection = await NativeConnection.connect({ address: opts.temporalAddress });
+  const connection = await NativeConnection.connect({ address: opts.temporalAddress, ...opts.temporalSecurity });
   const workerQueue = opts.workerQueue ?? `${opts.taskQueue}-worker-${randomUUID()}`;
   const workers = [
     await Worker.create({

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { requireDatabaseUrl } from '@chipgate/db';
+import { temporalConnectionSettings, type TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 import { DEFAULT_TASK_QUEUE } from '@chipgate/workflows/task-queues';
 import { DEFAULT_MAX_CHIPS } from './bootstrap';
 import { assertCertificateOverrideAllowed, parseCertificateKey } from './baileys/whatsapp-certificate';
@@ -6,6 +8,8 @@ import { assertCertificateOverrideAllowed, parseCertificateKey } from './baileys
 export interface WorkerConfig {
   databaseUrl: string;
   temporalAddress: string;
+  /** TLS / mTLS / API key for Temporal (TEMPORAL_TLS*, TEMPORAL_API_KEY); none for the dev server. */
+  temporalSecurity?: Omit<TemporalConnectionSettings, 'address'>;
   temporalNamespace: string;
   taskQueue: string;
   /** A "what is my IP" endpoint reached through proxies to learn their exit address. */
@@ -48,9 +52,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const waWebSocketUrl = env.CHIPGATE_WA_WEBSOCKET_URL || undefined;
   const certificateKey = env.CHIPGATE_WA_CERT_PUBLIC_KEY || undefined;
   if (certificateKey !== undefined) assertCertificateOverrideAllowed(waWebSocketUrl);
+  const { address: temporalAddress, ...temporalSecurity } = temporalConnectionSettings(env, (path) => readFileSync(path));
   return {
     databaseUrl: requireDatabaseUrl(env),
-    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalAddress,
+    temporalSecurity,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.CHIPGATE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     ipEchoUrl,

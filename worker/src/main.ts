@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { describeTemporalSecurity } from '@chipgate/workflows/client/temporal-connection';
 import { loadWorkerConfig } from './config';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { startWorkerProcess } from './worker-process';
@@ -11,7 +12,8 @@ const worker = await startWorkerProcess(config);
 await ensureMaintenanceSchedules({ ...config, namespace: config.temporalNamespace });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop());
 console.log(
-  `worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress}; metering gateway on ${worker.gateway.url}` +
+  `worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress} (${describeTemporalSecurity({ address: config.temporalAddress, ...config.temporalSecurity })}); ` +
+    `metering gateway on ${worker.gateway.url}` +
     (worker.metricsUrl ? `; metrics on ${worker.metricsUrl}` : ''),
 );
 await worker.running;

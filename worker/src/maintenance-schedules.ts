@@ -1,8 +1,10 @@
 import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction } from '@temporalio/client';
+import type { TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 import { ensureSearchAttributes } from './search-attributes';
 
 export interface MaintenanceScheduleSettings {
   temporalAddress: string;
+  temporalSecurity?: Omit<TemporalConnectionSettings, 'address'>;
   namespace: string;
   taskQueue: string;
   healthCheckMinutes: number;
@@ -15,7 +17,7 @@ export interface MaintenanceScheduleSettings {
  * attribute names and schedule ids make it idempotent on any cluster.
  */
 export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSettings): Promise<void> {
-  const connection = await Connection.connect({ address: settings.temporalAddress });
+  const connection = await Connection.connect({ address: settings.temporalAddress, ...settings.temporalSecurity });
   try {
     await ensureSearchAttributes(connection, settings.namespace);
     const client = new Client({ connection, namespace: settings.namespace });

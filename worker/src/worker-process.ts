@@ -74,6 +74,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
 
   const worker = await createChipgateWorker({
     temporalAddress: config.temporalAddress,
+    temporalSecurity: config.temporalSecurity,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workerQueue: workerId,

@@ -2,7 +2,7 @@
  * Top-up packs, orders and credits in the database: what the purchase workflow's activities, the
  * payment webhook and the web app share. Decimals, bigints and dates leave here as strings.
  */
-import type { Db, TopUpOrderStatus } from '@chipgate/db';
+import { Prisma, type Db, type TopUpOrderStatus } from '@chipgate/db';
 import { billingMonthDate, billingMonthOf } from '@chipgate/workflows/rules/billing-month';
 import { gbToBytes } from '@chipgate/workflows/rules/bytes';
 
@@ -39,6 +39,14 @@ export class TopUpPackUnavailableError extends Error {
   }
 }
 
+/** The user already has an order waiting for payment (one at a time: each opens a checkout and a workflow). */
+export class TopUpOrderPendingError extends Error {
+  override name = 'TopUpOrderPendingError';
+  constructor(readonly pending: { packName: string; expiresAt: Date } | null) {
+    super('a top-up order of this user is already waiting for payment');
+  }
+}
+
 export class UnknownTopUpOrderError extends Error {
   override name = 'UnknownTopUpOrderError';
   constructor(readonly orderId: string) {
@@ -59,18 +67,26 @@ export async function placeTopUpOrder(
   const { now = new Date(), lifetimeMs = TOP_UP_ORDER_LIFETIME_MS } = input;
   const pack = await db.topUpPack.findFirst({ where: { id: input.packId, isActive: true } });
   if (!pack) throw new TopUpPackUnavailableError(input.packId);
-  const order = await db.topUpOrder.create({
-    data: {
-      userId: input.userId,
-      packId: pack.id,
-      sizeGb: pack.sizeGb,
-      price: pack.price,
-      currency: pack.currency,
-      paymentProvider: input.paymentProvider,
-      expiresAt: new Date(now.getTime() + lifetimeMs),
-    },
-    include: orderIncludes,
-  });
+  let order;
+  try {
+    order = await db.topUpOrder.create({
+      data: {
+        userId: input.userId,
+        packId: pack.id,
+        sizeGb: pack.sizeGb,
+        price: pack.price,
+        currency: pack.currency,
+        paymentProvider: input.paymentProvider,
+        expiresAt: new Date(now.getTime() + lifetimeMs),
+      },
+      include: orderIncludes,
+    });
+  } catch (err) {
+    // top_up_orders_one_pending_per_user: the database decides, so parallel purchases cannot all pass.
+    if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+    const pending = await db.topUpOrder.findFirst({ where: { userId: input.userId, status: 'PENDING' }, select: { expiresAt: true, pack: { select: { name: true } } } });
+    throw new TopUpOrderPendingError(pending && { packName: pending.pack.name, expiresAt: pending.expiresAt });
+  }
   return orderView(order);
 }
 

@@ -17,6 +17,7 @@ const ADMIN_LINKS = [
   { href: '/admin/customers', label: 'Customers' },
   { href: '/admin/usage', label: 'Usage & cost' },
   { href: '/admin/plans', label: 'Plans & packs' },
+  { href: '/admin/audit', label: 'Audit' },
 ];
 
 export function AppShell({ user, children }: { user: SessionUser; children: ReactNode }) {

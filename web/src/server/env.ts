@@ -10,6 +10,8 @@ const ZWebEnv = z.object({
   CHIPGATE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** When set, `GET /api/metrics` answers only `Authorization: Bearer <token>`. */
   CHIPGATE_METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /** The app's public URL: its origin is accepted on cookie-carrying mutations besides the request's own. */
+  CHIPGATE_APP_URL: z.url().optional(),
 });
 
 export type TWebEnv = z.infer<typeof ZWebEnv>;

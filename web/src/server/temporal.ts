@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 
 const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?: Promise<Client> };
@@ -9,8 +11,9 @@ const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?:
  */
 export function temporalClient(): Promise<Client> {
   globalForTemporal.chipgateTemporal ??= (async () => {
-    const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-    const connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+    // TLS / mTLS / API key as documented in workflows/src/client/temporal-connection.ts.
+    const settings = temporalConnectionSettings(process.env, (path) => readFileSync(path));
+    const connection = await Connection.connect({ ...settings, connectTimeout: '5 seconds' });
     return new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   })().catch((err: unknown) => {
     globalForTemporal.chipgateTemporal = undefined;

@@ -40,7 +40,7 @@ export interface Context {
 export async function createContext({ req, resHeaders }: FetchCreateContextFnOptions): Promise<Context> {
   const db = sharedDb();
   const secure = isSecureRequest(req);
-  const token = readSessionCookie(req.headers.get('cookie'));
+  const token = readSessionCookie(req.headers.get('cookie'), secure);
   const session = await validateSessionToken(db, token);
   if (token && session?.extended) resHeaders.append('Set-Cookie', sessionCookieHeader(token, session.expiresAt, secure));
   // A cookie whose session is gone (signed out elsewhere, expired) is removed from the browser.

@@ -61,6 +61,7 @@ function PlanForm({ plan }: { plan: Plan }) {
   const [name, setName] = useState(plan.name);
   const [proxyGbLimit, setProxyGbLimit] = useState(plan.proxyGbLimit);
   const [monthlyPrice, setMonthlyPrice] = useState(plan.monthlyPrice);
+  const [chipLimit, setChipLimit] = useState(String(plan.chipLimit));
   const update = useMutation(
     trpc.admin.plans.update.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.admin.plans.list.queryKey() }),
@@ -70,7 +71,7 @@ function PlanForm({ plan }: { plan: Plan }) {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    update.mutate({ id: plan.id, name, proxyGbLimit, monthlyPrice });
+    update.mutate({ id: plan.id, name, proxyGbLimit, monthlyPrice, chipLimit });
   }
 
   return (
@@ -86,6 +87,9 @@ function PlanForm({ plan }: { plan: Plan }) {
       </Field>
       <Field label={`GB limit of plan ${plan.code}`} name="proxyGbLimit" errors={errors}>
         {(props) => <input {...props} inputMode="decimal" value={proxyGbLimit} onChange={(e) => setProxyGbLimit(e.target.value)} />}
+      </Field>
+      <Field label={`Chip limit of plan ${plan.code}`} name="chipLimit" errors={errors}>
+        {(props) => <input {...props} inputMode="numeric" value={chipLimit} onChange={(e) => setChipLimit(e.target.value)} />}
       </Field>
       <Field label={`Monthly price of plan ${plan.code} (${plan.currency})`} name="monthlyPrice" errors={errors}>
         {(props) => <input {...props} inputMode="decimal" value={monthlyPrice} onChange={(e) => setMonthlyPrice(e.target.value)} />}

@@ -1,15 +1,15 @@
 import { cache } from 'react';
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { db } from '@chipgate/db';
-import { SESSION_COOKIE, validateSessionToken, type SessionUser } from './session';
+import { isSecureHeaders, sessionCookieName, validateSessionToken, type SessionUser } from './session';
 
 /**
  * The signed-in user for a Server Component (once per request). Read-only: a Server Component
  * cannot write cookies, so sliding the session is left to the tRPC route, which can.
  */
 export const currentUser = cache(async (): Promise<SessionUser | null> => {
-  const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  const token = (await cookies()).get(sessionCookieName(isSecureHeaders(await headers())))?.value;
   const session = await validateSessionToken(db(), token, { slide: false });
   return session?.user ?? null;
 });

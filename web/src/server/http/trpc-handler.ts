@@ -2,7 +2,10 @@
 import { fetchRequestHandler, type FetchCreateContextFnOptions } from '@trpc/server/adapters/fetch';
 import { appRouter } from '../routers/_app';
 import { createContext, type Context } from '../trpc';
+import { requestOrigin } from '../auth/session';
+import { webEnv } from '../env';
 import { batchRefusal, MAX_BATCH_SIZE } from './batch-policy';
+import { crossSiteRefusal } from './origin-check';
 
 const ENDPOINT = '/api/trpc';
 
@@ -11,6 +14,9 @@ export function handleTrpcRequest(
   req: Request,
   createContextFor: (opts: FetchCreateContextFnOptions) => Promise<Context> = createContext,
 ): Promise<Response> {
+  const appUrl = webEnv().CHIPGATE_APP_URL;
+  const crossSite = crossSiteRefusal(req, [requestOrigin(req), ...(appUrl ? [new URL(appUrl).origin.toLowerCase()] : [])]);
+  if (crossSite) return Promise.resolve(Response.json({ error: { message: crossSite, code: 'FORBIDDEN' } }, { status: 403 }));
   const refusal = batchRefusal(new URL(req.url), ENDPOINT);
   if (refusal) return Promise.resolve(Response.json({ error: { message: refusal, code: 'BAD_REQUEST' } }, { status: 400 }));
   return fetchRequestHandler({

@@ -26,7 +26,11 @@ export async function handlePaymentWebhook(request: Request, deps: PaymentWebhoo
     return Response.json({ error: 'malformed', message: `body larger than ${MAX_BODY_BYTES} bytes` }, { status: 413 });
   }
   // The signature covers the exact bytes sent: the body is verified as text before anything parses it.
-  const rawBody = await request.text();
+  // Counted while read, so a chunked body (no Content-Length) is cut off at the same limit.
+  const rawBody = await readLimited(request, MAX_BODY_BYTES);
+  if (rawBody === null) {
+    return Response.json({ error: 'malformed', message: `body larger than ${MAX_BODY_BYTES} bytes` }, { status: 413 });
+  }
   let event: PaymentEvent;
   try {
     event = await deps.payments.parseWebhook(rawBody, request.headers);
@@ -95,4 +99,23 @@ async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, ev
     });
   }
   return settled.outcome;
+}
+
+/** The body as text, or null as soon as it passes `limit` bytes (the rest is not read). */
+async function readLimited(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidateSessionToken } from '../auth/session';
+import { invalidateSessionToken, invalidateUserSessions } from '../auth/session';
 import { signInWithPassword } from '../services/auth';
 import { protectedProcedure, publicProcedure, router } from '../trpc';
 
@@ -22,6 +22,13 @@ export const authRouter = router({
 
   signOut: protectedProcedure.mutation(async ({ ctx }) => {
     if (ctx.cookies?.token) await invalidateSessionToken(ctx.db, ctx.cookies.token);
+    ctx.cookies?.clear();
+    return { ok: true as const };
+  }),
+
+  /** Ends every session of the account, on every device (a stolen cookie included). */
+  signOutEverywhere: protectedProcedure.mutation(async ({ ctx }) => {
+    await invalidateUserSessions(ctx.db, ctx.user.id);
     ctx.cookies?.clear();
     return { ok: true as const };
   }),

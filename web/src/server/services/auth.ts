@@ -1,5 +1,5 @@
 import type { Db } from '@chipgate/db';
-import { hashPassword, verifyPassword } from '@chipgate/activities/auth/password-hash';
+import { hashPassword, needsRehash, verifyPassword } from '@chipgate/activities/auth/password-hash';
 import { AppError } from '../errors';
 import { createSession, type SessionUser } from '../auth/session';
 import { claimSignInAttempt, recordSignInSuccess } from '../auth/sign-in-throttle';
@@ -44,6 +44,10 @@ export async function signInWithPassword(
   const ok = user ? await verify(input.password, user.passwordHash) : (await verify(input.password, await timingDummyHash()), false);
   if (!user || !ok) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
   await recordSignInSuccess(db, { email, address: input.address });
+  // A hash from before the current parameters is redone now, while the password is at hand.
+  if (needsRehash(user.passwordHash)) {
+    await db.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash: await hashPassword(input.password) } });
+  }
   const session = await createSession(db, user.id);
   return { ...session, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }

@@ -14,6 +14,7 @@ export async function listPlans(db: Db) {
     code: p.code,
     name: p.name,
     proxyGbLimit: p.proxyGbLimit.toFixed(),
+    chipLimit: p.chipLimit,
     monthlyPrice: p.monthlyPrice.toFixed(2),
     currency: p.currency.trim(),
     users: count.get(p.id) ?? 0,
@@ -21,10 +22,10 @@ export async function listPlans(db: Db) {
   }));
 }
 
-export async function updatePlan(db: Db, input: { id: string; name: string; proxyGbLimit: string; monthlyPrice: string }) {
+export async function updatePlan(db: Db, input: { id: string; name: string; proxyGbLimit: string; monthlyPrice: string; chipLimit?: number | undefined }) {
   const result = await db.plan.updateMany({
     where: { id: input.id },
-    data: { name: input.name, proxyGbLimit: input.proxyGbLimit, monthlyPrice: input.monthlyPrice },
+    data: { name: input.name, proxyGbLimit: input.proxyGbLimit, monthlyPrice: input.monthlyPrice, ...(input.chipLimit !== undefined && { chipLimit: input.chipLimit }) },
   });
   if (result.count === 0) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such plan.' });
   return { id: input.id };

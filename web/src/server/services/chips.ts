@@ -2,7 +2,10 @@ import { TRPCError } from '@trpc/server';
 import type { Client } from '@temporalio/client';
 import type { Db } from '@chipgate/db';
 import { chipWorkflowClient, UnknownChipError } from '@chipgate/workflows/client/chip-client';
+import { chipLimitRefusal } from '@chipgate/workflows/rules/customer-limits';
 import type { SessionUser } from '../auth/session';
+import { AppError } from '../errors';
+import { redactAddresses } from '../redact-addresses';
 import { chipWorkflowUrl } from '../temporal';
 import type { BillingMonth } from './month';
 import { bytesBy } from './usage';
@@ -44,7 +47,7 @@ export async function listOwnChips(db: Db, userId: string, month: BillingMonth) 
     db.chip.findMany({ where: { ownerId: userId, deletedAt: null }, select: chipSelect, orderBy: { createdAt: 'asc' } }),
     bytesBy(db, 'chipId', { userId, month: month.date }),
   ]);
-  return chips.map((chip) => ({ ...chip, bytesThisMonth: bytes.get(chip.id) ?? 0n }));
+  return chips.map((chip) => ({ ...chip, lastError: chip.lastError && redactAddresses(chip.lastError), bytesThisMonth: bytes.get(chip.id) ?? 0n }));
 }
 
 /** A chip the caller may read: their own, or any chip for an admin. */
@@ -54,7 +57,9 @@ export async function readableChip(db: Db, user: SessionUser, chipId: string) {
   if (chip.ownerId !== user.id && user.role !== 'ADMIN') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'This chip belongs to another account.' });
   }
-  return chip;
+  // Pairing material links a WhatsApp account: only its owner sees it, admins included.
+  if (chip.ownerId !== user.id) return { ...chip, qrCode: null, pairingCode: null };
+  return { ...chip, lastError: chip.lastError && redactAddresses(chip.lastError) };
 }
 
 export async function chipDetail(db: Db, user: SessionUser, chipId: string, month: BillingMonth) {
@@ -73,17 +78,26 @@ export async function addChip(
   user: SessionUser,
   input: { label: string; phoneNumber?: string | undefined },
 ) {
-  const chip = await db.chip.create({
-    data: { ownerId: user.id, label: input.label, phoneNumber: input.phoneNumber ?? null, status: 'PENDING' },
-    select: chipSelect,
+  const chip = await db.$transaction(async (tx) => {
+    // The owner's row lock serialises concurrent adds, so parallel requests cannot all pass the count.
+    await tx.$queryRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
+    const owner = await tx.user.findUniqueOrThrow({ where: { id: user.id }, select: { plan: { select: { name: true, chipLimit: true } } } });
+    const refusal = chipLimitRefusal(await tx.chip.count({ where: { ownerId: user.id, deletedAt: null } }), owner.plan);
+    if (refusal) throw new AppError('FORBIDDEN', refusal);
+    return tx.chip.create({
+      data: { ownerId: user.id, label: input.label, phoneNumber: input.phoneNumber ?? null, status: 'PENDING' },
+      select: chipSelect,
+    });
   });
   try {
     await chipWorkflowClient(await temporal()).start({ chipId: chip.id, userId: user.id });
   } catch (err) {
     await db.chip.delete({ where: { id: chip.id } }).catch(() => {});
+    // The cause (an internal address, most likely) goes to the server log, not to the user.
+    console.error(`chip ${chip.id} could not be started:`, err);
     throw new TRPCError({
       code: 'SERVICE_UNAVAILABLE',
-      message: `The chip could not be started (workflow service unavailable: ${err instanceof Error ? err.message : String(err)}). Nothing was added; try again.`,
+      message: 'The chip could not be started (the workflow service is unavailable). Nothing was added; try again.',
       cause: err,
     });
   }
@@ -100,7 +114,7 @@ export async function removeChip(db: Db, temporal: () => Promise<Client>, user: 
     if (!(err instanceof UnknownChipError)) {
       throw new TRPCError({
         code: 'SERVICE_UNAVAILABLE',
-        message: `The chip could not be released (${err instanceof Error ? err.message : String(err)}); it was not removed. Try again.`,
+        message: `The chip could not be released (${err instanceof WorkflowTimeoutError ? err.message : 'the workflow service is unavailable'}); it was not removed. Try again.`,
         cause: err,
       });
     }

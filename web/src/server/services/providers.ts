@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import type { Client } from '@temporalio/client';
 import { Prisma, type Db } from '@chipgate/db';
-import { providerPublicFields, saveProvider } from '@chipgate/activities/providers/provider-store';
+import { providerPublicFields, recordProviderAudit, saveProvider } from '@chipgate/activities/providers/provider-store';
 import { ProviderInputError } from '@chipgate/activities/providers/provider-input';
 import { CHIPGATE_TASK_QUEUE } from '@chipgate/workflows/task-queues';
 import { fieldError } from '../errors';
@@ -71,12 +71,12 @@ function toProviderInput(form: ProviderForm): Record<string, unknown> {
 }
 
 /** Creates or updates a provider; bad fields come back as BAD_REQUEST naming each field. */
-export async function saveProviderForm(db: Db, form: ProviderForm, id?: string) {
+export async function saveProviderForm(db: Db, actorUserId: string, form: ProviderForm, id?: string) {
   if (id && !(await db.proxyProvider.findUnique({ where: { id }, select: { id: true } }))) {
     throw new TRPCError({ code: 'NOT_FOUND', message: 'No such provider.' });
   }
   try {
-    const saved = await saveProvider(db, credentialCipher(), toProviderInput(form), id);
+    const saved = await saveProvider(db, credentialCipher(), toProviderInput(form), id, actorUserId);
     return { id: saved.id, name: saved.name };
   } catch (err) {
     if (err instanceof ProviderInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: err.message, cause: err });
@@ -87,14 +87,25 @@ export async function saveProviderForm(db: Db, form: ProviderForm, id?: string) 
   }
 }
 
-export async function setProviderActive(db: Db, id: string, isActive: boolean) {
-  const result = await db.proxyProvider.updateMany({ where: { id }, data: { isActive } });
-  if (result.count === 0) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such provider.' });
-  return { id, isActive };
+export async function setProviderActive(db: Db, actorUserId: string, id: string, isActive: boolean) {
+  return db.$transaction(async (tx) => {
+    const provider = await tx.proxyProvider.findUnique({ where: { id }, select: { name: true, isActive: true } });
+    if (!provider) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such provider.' });
+    await tx.proxyProvider.update({ where: { id }, data: { isActive } });
+    const changes = { isActive: { from: provider.isActive, to: isActive } };
+    await recordProviderAudit(tx, { providerId: id, providerName: provider.name, actorUserId, action: isActive ? 'activated' : 'deactivated', changes });
+    return { id, isActive };
+  });
+}
+
+/** The latest provider changes, newest first, with who made them. */
+export async function listProviderAudit(db: Db, take = 200) {
+  const events = await db.providerAuditEvent.findMany({ orderBy: { createdAt: 'desc' }, take, include: { actor: { select: { email: true } } } });
+  return events.map(({ actor, ...event }) => ({ ...event, actorEmail: actor?.email ?? null }));
 }
 
 /** Refused while proxies reference the provider: usage history must keep pointing at real rows. */
-export async function deleteProvider(db: Db, id: string) {
+export async function deleteProvider(db: Db, actorUserId: string, id: string) {
   const provider = await db.proxyProvider.findUnique({ where: { id }, select: { name: true, _count: { select: { proxies: true } } } });
   if (!provider) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such provider.' });
   const refused = (count: number) =>
@@ -104,7 +115,10 @@ export async function deleteProvider(db: Db, id: string) {
     });
   if (provider._count.proxies > 0) throw refused(provider._count.proxies);
   try {
-    await db.proxyProvider.delete({ where: { id } });
+    await db.$transaction(async (tx) => {
+      await tx.proxyProvider.delete({ where: { id } });
+      await recordProviderAudit(tx, { providerId: null, providerName: provider.name, actorUserId, action: 'deleted', changes: { id } });
+    });
   } catch (err) {
     // A proxy added between the check and the delete.
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') {

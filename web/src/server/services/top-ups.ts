@@ -5,12 +5,14 @@ import {
   closeUnpaidOrder,
   findOrder,
   placeTopUpOrder,
+  TopUpOrderPendingError,
   TopUpPackUnavailableError,
   type TopUpOrderView,
 } from '@chipgate/activities/top-ups/top-up-orders';
 import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
+import { pendingTopUpRefusal } from '@chipgate/workflows/rules/customer-limits';
 import type { SessionUser } from '../auth/session';
-import { fieldError } from '../errors';
+import { AppError, fieldError } from '../errors';
 import { paymentProvider } from '../payments/provider';
 
 /** Opening a checkout takes a provider round trip; past this the order page shows it when it is ready. */
@@ -26,6 +28,9 @@ export async function buyTopUp(db: Db, temporal: () => Promise<Client>, user: Se
     order = await placeTopUpOrder(db, { userId: user.id, packId, paymentProvider: paymentProvider().name });
   } catch (err) {
     if (err instanceof TopUpPackUnavailableError) throw fieldError('packId', 'This pack is not on sale any more; choose another.');
+    if (err instanceof TopUpOrderPendingError) {
+      throw new AppError('CONFLICT', pendingTopUpRefusal(err.pending ?? { packName: 'another pack', expiresAt: new Date() }));
+    }
     throw err;
   }
   let purchases;

@@ -85,6 +85,13 @@ export const adminRouter = router({
           // plans.proxy_gb_limit is numeric(12, 3), monthly_price numeric(12, 2).
           proxyGbLimit: decimalText({ integerDigits: 9, scale: 3 }),
           monthlyPrice: decimalText({ integerDigits: 10, scale: 2 }),
+          /** Live chips a customer on the plan may have; existing chips above a lowered limit stay. */
+          chipLimit: z.coerce
+            .number({ error: 'A whole number of chips' })
+            .int({ error: 'A whole number of chips' })
+            .min(0, { error: 'At least 0' })
+            .max(100_000, { error: 'At most 100000' })
+            .optional(),
         }),
       )
       .mutation(async ({ ctx, input }) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deleteProvider, listProviders, saveProviderForm, setProviderActive, testProviderConnection } from '../../services/providers';
+import { deleteProvider, listProviderAudit, listProviders, saveProviderForm, setProviderActive, testProviderConnection } from '../../services/providers';
 import { adminProcedure, router } from '../../trpc';
 import { idInput } from '../../validation';
 
@@ -15,9 +15,9 @@ const providerForm = z.object({
   port: z.union([z.number(), z.string()]).optional(),
   protocol: z.string().optional(),
   username: z.string().optional(),
-  /** Write-only. On update, blank keeps the stored one. */
+  /** Write-only. On update, blank keeps the stored one, unless server, port or protocol change. */
   password: z.string().optional(),
-  /** Write-only. Blank keeps the stored one. */
+  /** Write-only. Blank keeps the stored one, unless the API base URL changes. */
   apiKey: z.string().optional(),
   apiBaseUrl: z.string().optional(),
   usernameTemplate: z.string().optional(),
@@ -29,13 +29,15 @@ const providerForm = z.object({
 
 export const adminProvidersRouter = router({
   list: adminProcedure.query(({ ctx }) => listProviders(ctx.db)),
-  create: adminProcedure.input(providerForm).mutation(({ ctx, input }) => saveProviderForm(ctx.db, input)),
+  /** Who changed which provider how (secrets only as "changed"). */
+  audit: adminProcedure.query(({ ctx }) => listProviderAudit(ctx.db)),
+  create: adminProcedure.input(providerForm).mutation(({ ctx, input }) => saveProviderForm(ctx.db, ctx.user.id, input)),
   update: adminProcedure
     .input(providerForm.extend({ id: z.uuid() }))
-    .mutation(({ ctx, input: { id, ...form } }) => saveProviderForm(ctx.db, form, id)),
+    .mutation(({ ctx, input: { id, ...form } }) => saveProviderForm(ctx.db, ctx.user.id, form, id)),
   setActive: adminProcedure
     .input(idInput.extend({ isActive: z.boolean() }))
-    .mutation(({ ctx, input }) => setProviderActive(ctx.db, input.id, input.isActive)),
-  delete: adminProcedure.input(idInput).mutation(({ ctx, input }) => deleteProvider(ctx.db, input.id)),
+    .mutation(({ ctx, input }) => setProviderActive(ctx.db, ctx.user.id, input.id, input.isActive)),
+  delete: adminProcedure.input(idInput).mutation(({ ctx, input }) => deleteProvider(ctx.db, ctx.user.id, input.id)),
   testConnection: adminProcedure.input(idInput).mutation(({ ctx, input }) => testProviderConnection(ctx.db, ctx.temporal, input.id)),
 });

@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chipLimitRefusal, pendingTopUpRefusal } from '@chipgate/workflows/rules/customer-limits';
+
+describe('chipLimitRefusal', () => {
+  it('allows chips below the limit and names the plan and limit at it', () => {
+    assert.equal(chipLimitRefusal(1, { name: 'Free', chipLimit: 2 }), null);
+    assert.equal(chipLimitRefusal(2, { name: 'Free', chipLimit: 2 }), 'Your Free plan allows 2 chips, and you have 2. Remove a chip, or ask us for a larger plan.');
+    assert.match(chipLimitRefusal(1, { name: 'Solo', chipLimit: 1 }) ?? '', /allows 1 chip,/);
+    assert.match(chipLimitRefusal(0, { name: 'Closed', chipLimit: 0 }) ?? '', /allows 0 chips/);
+  });
+});
+
+describe('pendingTopUpRefusal', () => {
+  it('names the pending pack and when it expires', () => {
+    assert.equal(
+      pendingTopUpRefusal({ packName: '1 GB', expiresAt: new Date('2026-12-02T14:05:00Z') }),
+      'You already have a top-up waiting for payment ("1 GB"). Pay it, or wait until it expires at 14:05 UTC, before buying another.',
+    );
+  });
+});
