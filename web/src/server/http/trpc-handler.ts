@@ -3,6 +3,7 @@ import { fetchRequestHandler, type FetchCreateContextFnOptions } from '@trpc/ser
 import { appRouter } from '../routers/_app';
 import { createContext, type Context } from '../trpc';
 import { batchRefusal, MAX_BATCH_SIZE } from './batch-policy';
+import { webLog } from '../logger';
 
 const ENDPOINT = '/api/trpc';
 
@@ -25,7 +26,7 @@ export function handleTrpcRequest(
       if (error.code !== 'INTERNAL_SERVER_ERROR') return;
       const fault = error.cause ?? error;
       const text = (fault.stack ?? `${fault.name}: ${fault.message}`).replace(/v1\.[\w-]+\.[\w-]+\.[\w-]+/g, '[encrypted credential]');
-      console.error(`tRPC ${path ?? '?'} failed: ${text}`);
+      webLog.error(`tRPC ${path ?? '?'} failed: ${text}`);
     },
   });
 }
