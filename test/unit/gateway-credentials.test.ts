@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chipIdFromUsername, chipUsername, newChipPassword, passwordMatches } from '@chipgate/worker/gateway/chip-credentials';
-import { withoutCredentials } from '@chipgate/worker/gateway/redact';
+import { withoutCredentials } from '@chipgate/activities/logging/redact';
 
 describe('chip credentials', () => {
   it('maps a chip id to its proxy username and back', () => {

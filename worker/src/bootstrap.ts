@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
+import { workerLog } from './logger';
 
 const require = createRequire(import.meta.url);
 
@@ -36,8 +37,8 @@ const quietBundlerLogger = {
   trace() {},
   debug() {},
   info() {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
+  warn: (message: string) => workerLog.warn({ component: 'workflow-bundler' }, message),
+  error: (message: string) => workerLog.error({ component: 'workflow-bundler' }, message),
 };
 
 export interface ChipgateWorker {

@@ -3,17 +3,26 @@ import { describeTemporalSecurity } from '@chipgate/workflows/client/temporal-co
 import { loadWorkerConfig } from './config';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { startWorkerProcess } from './worker-process';
+import { workerLog } from './logger';
 
-// Temporal's own INFO lines (worker state changes) drown the useful ones in a terminal.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Temporal's own lines join the worker's JSON log; its INFO lines (worker state changes) would drown the rest.
+Runtime.install({
+  logger: new DefaultLogger('WARN', ({ level, message, meta }) => workerLog[level === 'ERROR' ? 'error' : 'warn']({ component: 'temporal', ...meta }, message)),
+});
 
 const config = loadWorkerConfig();
 const worker = await startWorkerProcess(config);
 await ensureMaintenanceSchedules({ ...config, namespace: config.temporalNamespace });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.stop());
-console.log(
-  `worker ${worker.workerId} polling "${config.taskQueue}" on ${config.temporalAddress} (${describeTemporalSecurity({ address: config.temporalAddress, ...config.temporalSecurity })}); ` +
-    `metering gateway on ${worker.gateway.url}` +
-    (worker.metricsUrl ? `; metrics on ${worker.metricsUrl}` : ''),
+workerLog.info(
+  {
+    workerId: worker.workerId,
+    taskQueue: config.taskQueue,
+    temporal: config.temporalAddress,
+    temporalSecurity: describeTemporalSecurity({ address: config.temporalAddress, ...config.temporalSecurity }),
+    gateway: worker.gateway.url,
+    metrics: worker.metricsUrl ?? null,
+  },
+  'worker polling',
 );
 await worker.running;

@@ -16,6 +16,7 @@ import type { WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
 import { trustStandInCertificateKey } from './baileys/whatsapp-certificate';
 import { createWorkerMetrics, serveMetrics } from './metrics/worker-metrics';
+import { workerLog } from './logger';
 
 /**
  * Everything one worker process runs: its metering gateway, the chip sockets it holds, the periodic
@@ -25,7 +26,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   if (config.waCertificateKey) trustStandInCertificateKey(config.waCertificateKey, config.waWebSocketUrl);
   const cipher = loadCredentialCipher(env);
   const metrics = createWorkerMetrics();
-  const alertDelivery = createAlertDelivery(loadAlertConfig(env), { onDelivery: metrics.alertDelivery });
+  const alertDelivery = createAlertDelivery(loadAlertConfig(env), { onDelivery: metrics.alertDelivery, log: (message) => workerLog.warn(message) });
   const db = createDb(config.databaseUrl);
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
@@ -37,7 +38,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     await temporal.workflow
       .getHandle(chipWorkflowId(chipId))
       .signal(chipConnectionEndedSignal, { workerQueue: ofQueue, outcome })
-      .catch((err: unknown) => console.error(`chip ${chipId}: could not signal its workflow (${outcome}): ${String(err)}`));
+      .catch((err: unknown) => workerLog.error({ chipId, outcome, err }, 'could not signal the chip workflow'));
   };
   // Set below, once the lease exists; the lease's callbacks only run after that.
   const held: { connections?: ChipConnections } = {};
@@ -48,7 +49,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     ...(config.leaseTtlMs !== undefined ? { ttlMs: config.leaseTtlMs } : {}),
     ...(config.leaseRenewMs !== undefined ? { renewMs: config.leaseRenewMs } : {}),
     onDeadWorker: async (deadWorkerId, chipIds) => {
-      console.warn(`worker ${deadWorkerId}'s lease expired; telling its ${chipIds.length} chips`);
+      workerLog.warn({ deadWorkerId, chips: chipIds.length }, 'a worker lease expired; telling its chips');
       for (const chipId of chipIds) await tell(chipId, deadWorkerId, 'worker_lost');
     },
     onFenced: async () => held.connections?.dropAll('disconnected'),
@@ -70,7 +71,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   metrics.observe({ gatewayConnections: () => gateway.openConnections(), chipsHeld: () => connections.heldByState() });
   const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : undefined;
   // Live counters reach the database every few seconds, so a worker that dies loses at most that much.
-  const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => console.error(`counter flush failed: ${String(err)}`)), config.counterFlushMs);
+  const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => workerLog.error({ err }, 'counter flush failed')), config.counterFlushMs);
 
   const worker = await createChipgateWorker({
     temporalAddress: config.temporalAddress,
@@ -92,7 +93,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     clearInterval(flushTimer);
     await connections.shutdown();
     // Ended at once rather than left to expire, so another worker takes these chips without waiting out the TTL.
-    await lease.stop().catch((err: unknown) => console.error(`could not end the worker lease: ${String(err)}`));
+    await lease.stop().catch((err: unknown) => workerLog.error({ err }, 'could not end the worker lease'));
     await gateway.close();
     await metricsServer?.close();
     await temporalConnection.close();

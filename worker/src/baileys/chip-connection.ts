@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { DisconnectReason, jidDecode, makeCacheableSignalKeyStore, makeWASocket, type SocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { ProxyAgent } from 'undici';
 import type { Db } from '@chipgate/db';
-import { withoutCredentials } from '../gateway/redact';
+import { withoutCredentials } from '@chipgate/activities/logging/redact';
 import { openChipProxyRoute, type ChipProxyAgent } from './chip-proxy-route';
 import { usePostgresAuthState } from './postgres-auth-state';
 import { reconnectBackoff, reconnectDelayMs } from './reconnect-backoff';

@@ -8,6 +8,7 @@ import { recordChipStatus, recordExitIp } from '@chipgate/activities/chip/chip-r
 import { flushTrafficCounters } from '@chipgate/activities/chip/traffic-counters';
 import { connectChipSocket, type ChipSocketState } from '../baileys/chip-connection';
 import type { MeteringGateway } from '../gateway/metering-gateway';
+import { workerLog } from '../logger';
 
 const DIRECT_IP_TTL_MS = 5 * 60_000;
 
@@ -170,10 +171,10 @@ export class ChipConnections {
    */
   async dropAll(outcome: ConnectionOutcome): Promise<void> {
     const chips = [...this.chips.values()];
-    await Promise.all(chips.map((chip) => this.drop(chip).catch((err: unknown) => console.error(`chip ${chip.chipId}: drop failed: ${String(err)}`))));
+    await Promise.all(chips.map((chip) => this.drop(chip).catch((err: unknown) => workerLog.error({ chipId: chip.chipId, err }, 'dropping the chip failed'))));
     const ids = chips.map((c) => c.chipId);
     if (ids.length > 0) await this.deps.db.chip.updateMany({ where: { id: { in: ids }, workerId: this.deps.workerId }, data: { workerId: null } });
-    for (const id of ids) await this.deps.onConnectionEnded?.(id, outcome).catch((err: unknown) => console.error(`chip ${id}: could not tell its workflow: ${String(err)}`));
+    for (const id of ids) await this.deps.onConnectionEnded?.(id, outcome).catch((err: unknown) => workerLog.error({ chipId: id, err }, 'could not tell the chip workflow its connection ended'));
   }
 
   /**
@@ -185,7 +186,7 @@ export class ChipConnections {
     if (mine.length === 0) return;
     const claimed = await this.deps.db.chip.findMany({ where: { id: { in: mine }, workerId: this.deps.workerId }, select: { id: true } });
     const keep = new Set(claimed.map((c) => c.id));
-    for (const id of mine) if (!keep.has(id)) await this.drop(this.chips.get(id)!).catch((err: unknown) => console.error(`chip ${id}: drop failed: ${String(err)}`));
+    for (const id of mine) if (!keep.has(id)) await this.drop(this.chips.get(id)!).catch((err: unknown) => workerLog.error({ chipId: id, err }, 'dropping the chip failed'));
   }
 
   private async drop(chip: LiveChip): Promise<void> {
@@ -241,7 +242,7 @@ export class ChipConnections {
   }
 
   async shutdown(): Promise<void> {
-    await this.flush().catch((err: unknown) => console.error(`final counter flush failed: ${String(err)}`));
+    await this.flush().catch((err: unknown) => workerLog.error({ err }, 'final counter flush failed'));
     await Promise.all([...this.chips.values()].map((chip) => chip.socket?.close()));
   }
 
@@ -272,8 +273,8 @@ export class ChipConnections {
           phoneNumber: detail?.phoneNumber,
           lastError: state === 'closed' ? (detail?.reason ?? null) : state === 'open' ? null : undefined,
           reason: detail?.reason,
-        }).catch((err: unknown) => console.error(`chip ${chip.chipId}: could not record state ${state}: ${String(err)}`));
-        if (state === 'logged_out') void this.deps.onConnectionEnded?.(chip.chipId, 'logged_out').catch((err: unknown) => console.error(`chip ${chip.chipId}: could not tell its workflow of the logout: ${String(err)}`));
+        }).catch((err: unknown) => workerLog.error({ chipId: chip.chipId, state, err }, 'could not record the chip state'));
+        if (state === 'logged_out') void this.deps.onConnectionEnded?.(chip.chipId, 'logged_out').catch((err: unknown) => workerLog.error({ chipId: chip.chipId, err }, 'could not tell the chip workflow of the logout'));
       },
     });
   }

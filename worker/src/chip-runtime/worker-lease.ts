@@ -1,4 +1,5 @@
 import type { Db } from '@chipgate/db';
+import { workerLog } from '../logger';
 
 export interface WorkerLeaseOptions {
   db: Db;
@@ -77,7 +78,7 @@ export class WorkerLease {
 
   private tick(): Promise<void> {
     this.ticking ??= this.renewAndReap()
-      .catch((err: unknown) => console.error(`worker lease ${this.opts.workerId}: ${String(err)}`))
+      .catch((err: unknown) => workerLog.error({ workerId: this.opts.workerId, err }, 'worker lease renewal failed'))
       .finally(() => (this.ticking = undefined));
     return this.ticking;
   }
@@ -95,7 +96,7 @@ export class WorkerLease {
     } else {
       // Stalled past the TTL: the fleet counts this worker dead and may have placed its chips elsewhere.
       this.validUntil = 0;
-      console.error(`worker ${workerId}: lease expired before it was renewed; dropping every chip it held`);
+      workerLog.error({ workerId }, 'worker lease expired before it was renewed; dropping every chip it held');
       await this.opts.onFenced();
       await this.take();
     }

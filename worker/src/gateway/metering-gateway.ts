@@ -17,7 +17,8 @@ import {
 } from 'proxy-chain';
 import { ByteLedger, type ByteCounts, type ConnectionReading } from './byte-ledger';
 import { chipIdFromUsername, chipUsername, newChipPassword, passwordMatches } from './chip-credentials';
-import { withoutCredentials } from './redact';
+import { withoutCredentials } from '@chipgate/activities/logging/redact';
+import { workerLog } from '../logger';
 
 export type { ByteCounts } from './byte-ledger';
 
@@ -89,7 +90,7 @@ function readingOf(stats: ConnectionStats): ConnectionReading {
 export async function startMeteringGateway({
   host = '127.0.0.1',
   port = 0,
-  onError = (error) => console.error(error.message),
+  onError = (error) => workerLog.error({ component: 'metering-gateway', err: error }, 'gateway connection failed'),
 }: MeteringGatewayOptions = {}): Promise<MeteringGateway> {
   const chips = new Map<string, Chip>();
   const connectionChips = new Map<number, Chip>();

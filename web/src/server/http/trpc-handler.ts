@@ -5,6 +5,7 @@ import { createContext, type Context } from '../trpc';
 import { requestOrigin } from '../auth/session';
 import { webEnv } from '../env';
 import { batchRefusal, MAX_BATCH_SIZE } from './batch-policy';
+import { webLog } from '../logger';
 import { crossSiteRefusal } from './origin-check';
 
 const ENDPOINT = '/api/trpc';
@@ -31,7 +32,7 @@ export function handleTrpcRequest(
       if (error.code !== 'INTERNAL_SERVER_ERROR') return;
       const fault = error.cause ?? error;
       const text = (fault.stack ?? `${fault.name}: ${fault.message}`).replace(/v1\.[\w-]+\.[\w-]+\.[\w-]+/g, '[encrypted credential]');
-      console.error(`tRPC ${path ?? '?'} failed: ${text}`);
+      webLog.error(`tRPC ${path ?? '?'} failed: ${text}`);
     },
   });
 }

@@ -7,6 +7,7 @@ import { recordPaymentMismatch } from '@chipgate/activities/top-ups/payment-mism
 import { liveChipIdsOfOrderOwner, settleTopUpPayment, UnknownTopUpOrderError } from '@chipgate/activities/top-ups/top-up-orders';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
+import { webLog } from '../logger';
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -36,7 +37,7 @@ export async function handlePaymentWebhook(request: Request, deps: PaymentWebhoo
     event = await deps.payments.parseWebhook(rawBody, request.headers);
   } catch (err) {
     if (!(err instanceof PaymentWebhookError)) throw err;
-    console.warn(`payment webhook refused (${err.reason}): ${err.message}`);
+    webLog.warn(`payment webhook refused (${err.reason}): ${err.message}`);
     return Response.json({ error: err.reason, message: err.message }, { status: 400 });
   }
   if (event.type !== 'payment_confirmed') {
@@ -46,7 +47,7 @@ export async function handlePaymentWebhook(request: Request, deps: PaymentWebhoo
   try {
     return Response.json({ received: true, eventId: event.eventId, handled: await confirmPayment(deps, event) });
   } catch (err) {
-    console.error(`payment webhook ${event.eventId} for order ${event.orderId} not processed; the provider will send it again:`, err);
+    webLog.error({ err }, `payment webhook ${event.eventId} for order ${event.orderId} not processed; the provider will send it again`);
     return Response.json({ error: 'not_processed', message: 'Try again later.' }, { status: 500 });
   }
 }
@@ -56,7 +57,7 @@ async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, ev
   const order = await db.topUpOrder.findUnique({ where: { id: orderId }, select: { checkoutSessionId: true, price: true, currency: true } });
   if (!order) {
     // Another environment sharing the provider account, most likely; resending will not create the order.
-    console.warn(`payment webhook ${eventId} names order ${orderId}, which does not exist here`);
+    webLog.warn(`payment webhook ${eventId} names order ${orderId}, which does not exist here`);
     return 'unknown order';
   }
   // Only the order's own checkout, paid in full in the order's currency, settles it: a payment on any
@@ -76,7 +77,7 @@ async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, ev
       expected,
       paid: { amount: event.amount, currency: event.currency },
     });
-    console.warn(`payment webhook ${eventId} for order ${orderId} does not match it (${reason}): recorded, nothing credited`);
+    webLog.warn(`payment webhook ${eventId} for order ${orderId} does not match it (${reason}): recorded, nothing credited`);
     return 'mismatch recorded';
   }
   const purchases = topUpPurchaseClient(await temporal());
@@ -90,12 +91,12 @@ async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, ev
     return 'unknown order';
   }
   if (settled.outcome === 'late_payment') {
-    console.warn(`top-up order ${orderId} was paid (event ${eventId}) after it was ${settled.status}: no GB credited, the payment is due a refund`);
+    webLog.warn(`top-up order ${orderId} was paid (event ${eventId}) after it was ${settled.status}: no GB credited, the payment is due a refund`);
   }
   if (settled.outcome === 'credited') {
     // The credit stands either way; a chip that misses this hears of it at its next quota check.
     await chipWorkflowClient(await temporal()).signalQuotaChanged(await liveChipIdsOfOrderOwner(db, orderId)).catch((err: unknown) => {
-      console.warn(`top-up order ${orderId} credited, but its chips could not all be told:`, err);
+      webLog.warn({ err }, `top-up order ${orderId} credited, but its chips could not all be told`);
     });
   }
   return settled.outcome;

@@ -9,6 +9,7 @@ import { redactAddresses } from '../redact-addresses';
 import { chipWorkflowUrl } from '../temporal';
 import type { BillingMonth } from './month';
 import { bytesBy } from './usage';
+import { webLog } from '../logger';
 
 /** How long the web app waits for a chip workflow to answer an update before telling the user. */
 const WORKFLOW_ANSWER_MS = 20_000;
@@ -94,7 +95,7 @@ export async function addChip(
   } catch (err) {
     await db.chip.delete({ where: { id: chip.id } }).catch(() => {});
     // The cause (an internal address, most likely) goes to the server log, not to the user.
-    console.error(`chip ${chip.id} could not be started:`, err);
+    webLog.error({ chipId: chip.id, err }, 'the chip workflow could not be started');
     throw new TRPCError({
       code: 'SERVICE_UNAVAILABLE',
       message: 'The chip could not be started (the workflow service is unavailable). Nothing was added; try again.',
