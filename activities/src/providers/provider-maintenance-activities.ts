@@ -1,5 +1,7 @@
 import type { Db } from '@chipgate/db';
 import type { CredentialCipher } from '../secrets/credential-cipher';
+import { MIN_PROXY_HEALTH } from '@chipgate/workflows/rules/proxy-selection';
+import { chipsToMove, type ProbeVerdict } from '@chipgate/workflows/rules/health-moves';
 import { checkProxyHealth } from './proxy-health';
 import { reconcileProviderUsage } from './usage-reconciliation';
 
@@ -14,6 +16,17 @@ export function createProviderMaintenanceActivities({ db, cipher, ipEchoUrl }: {
     async listChipsOnProxy(input: { proxyId: string }): Promise<string[]> {
       const live = await db.chipProxyAssignment.findMany({ where: { proxyId: input.proxyId, releasedAt: null }, select: { chipId: true } });
       return live.map((a) => a.chipId);
+    },
+    /**
+     * The chips to move off an unhealthy proxy (health-moves rules): none unless a healthy, active proxy
+     * of the region is there to take them; chips whose own WhatsApp connection is open through it stay.
+     */
+    async planProxyMoves(input: { proxyId: string; verdict: ProbeVerdict }): Promise<{ chipIds: string[]; alternatives: number }> {
+      const proxy = await db.proxy.findUniqueOrThrow({ where: { id: input.proxyId }, select: { region: true } });
+      const alternatives = await db.proxy.count({ where: { id: { not: input.proxyId }, region: proxy.region, isActive: true, provider: { isActive: true }, healthScore: { gte: MIN_PROXY_HEALTH } } });
+      const live = await db.chipProxyAssignment.findMany({ where: { proxyId: input.proxyId, releasedAt: null }, select: { chipId: true, chip: { select: { status: true } } } });
+      const chips = live.map((a) => ({ chipId: a.chipId, connectionOpen: a.chip.status === 'OPEN' }));
+      return { chipIds: chipsToMove(input.verdict, chips, alternatives), alternatives };
     },
     async listReconcilableProviderIds(): Promise<string[]> {
       const providers = await db.proxyProvider.findMany({ where: { isActive: true, apiBaseUrl: { not: null }, apiKeyEncrypted: { not: null } }, select: { id: true } });
