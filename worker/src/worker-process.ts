@@ -63,8 +63,11 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   };
   // Assigned below, once the lease exists; the lease's callbacks only run after that.
   const held: { connections?: ChipConnections } = {};
+  // The lease has its own database pool: however busy metering keeps the main pool, renewing the lease
+  // never waits behind it (a starved renewal would fence a live worker and reconnect its chips).
+  const leaseDb = createDb(config.databaseUrl);
   const lease = await WorkerLease.acquire({
-    db,
+    db: leaseDb,
     workerId,
     taskQueue: config.taskQueue,
     ...(config.leaseTtlMs !== undefined ? { ttlMs: config.leaseTtlMs } : {}),
@@ -114,6 +117,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     await lease.stop().catch((err: unknown) => console.error(`could not end the worker lease: ${String(err)}`));
     await gateway.close();
     await temporalConnection.close();
+    await leaseDb.$disconnect();
     await db.$disconnect();
   });
 
