@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gbToBytes } from '@chipgate/workflows/rules/bytes';
 import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import protos from '@temporalio/proto';
+import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
 
 // 0.002 GB = 2,147,483 bytes: small enough to cross both thresholds with a few local transfers.
 const PLAN_GB = '0.002';
 const ALLOWANCE = gbToBytes(PLAN_GB);
+/** Chips of one user in the fleet test; CHIPGATE_QUOTA_FLEET_CHIPS=5000 for the full-size run. */
+const FLEET = Number(process.env.CHIPGATE_QUOTA_FLEET_CHIPS ?? 100);
+const { EventType } = protos.temporal.api.enums.v1;
 
 describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up resumes them', () => {
   let world: ChipWorld;
@@ -59,9 +64,45 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     await world.chips.release(a, 'done');
     await world.chips.release(b, 'done');
   });
+
+  it(`a user with ${FLEET} chips crosses 100%: every chip pauses, with one message per chip and small histories`, { timeout: 900_000 }, async (t) => {
+    const user = await world.createUser('FREE');
+    const live = await world.startChip(user.id, 'live');
+    await world.waitForState(live, (s) => s.workerQueue !== null, 'the live chip connected');
+    // The rest have no socket: their region has no proxy, and they neither retry nor meter during the test.
+    const idle: string[] = [];
+    for (let i = 0; i < FLEET - 1; i++) idle.push((await world.db.chip.create({ data: { ownerId: user.id, label: `idle-${i}`, region: 'nowhere' } })).id);
+    for (let i = 0; i < idle.length; i += 50) {
+      await Promise.all(idle.slice(i, i + 50).map((chipId) => world.chips.start({ chipId, userId: user.id, settings: { meterIntervalSeconds: 86_400, metersPerRun: 100, proxyRetrySeconds: 3600 } })));
+    }
+    const waiting = async () => (await Promise.all(idle.map((chipId) => world.chips.state(chipId).catch(() => null)))).filter((s) => s?.lastError?.startsWith('no healthy proxy')).length;
+    await waitFor(async () => (await waiting()) === idle.length, 'every idle chip waiting for a proxy', 600_000);
+
+    await world.throughChip(live, `/bytes/${(ALLOWANCE * 110n) / 100n}`);
+    await world.waitForState(live, (s) => s.status === 'PAUSED', 'the live chip paused');
+    const unpaused = async () => {
+      const states = await Promise.all(idle.map((chipId) => world.chips.state(chipId)));
+      return states.filter((s) => !s.paused || !/quota/.test(s.pauseReason ?? '')).length;
+    };
+    await waitFor(async () => (await unpaused()) === 0, 'every chip paused for quota', 300_000);
+
+    // Messages: the crossing chip told each other chip once; no chip signalled its siblings itself.
+    let signals = 0;
+    let maxEvents = 0;
+    for (const chipId of [live, ...idle]) {
+      const events = (await world.temporal.workflow.getHandle(chipWorkflowId(chipId)).fetchHistory()).events ?? [];
+      maxEvents = Math.max(maxEvents, events.length);
+      signals += events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).length;
+      assert.equal(events.filter((e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED).length, 0, 'no chip signals its siblings from its own history');
+    }
+    assert.ok(signals <= FLEET + 1, `${signals} signals for ${FLEET} chips: O(N)`);
+    assert.ok(maxEvents < 10_000, `largest history ${maxEvents} events`);
+    t.diagnostic(`${FLEET} chips paused with ${signals} signals in all; largest history ${maxEvents} events`);
+    for (const chipId of [live, ...idle]) await world.temporal.workflow.getHandle(chipWorkflowId(chipId)).terminate('test over');
+  });
 });
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -71,10 +71,13 @@ describe('chip state: the next step', () => {
     const s = connected();
     s.pendingReassign = 'operator asked';
     assert.deepEqual(nextStep(s), { kind: 'move', reason: 'operator asked', avoidProxyId: 'p1', onlyOther: false });
+    s.pendingReassignOnlyOther = true;
+    assert.equal((nextStep(s) as { onlyOther: boolean }).onlyOther, true, 'a health move never re-rolls a session on the same proxy');
     s.unproxiedProxyId = 'p1';
     assert.deepEqual(nextStep(s), { kind: 'move', reason: 'the previous proxy did not proxy', avoidProxyId: 'p1', onlyOther: true });
     assigned(s, { assignmentId: 'a2', proxyId: 'p2', sessionId: 's2' });
     assert.equal(s.pendingReassign, null);
+    assert.equal(s.pendingReassignOnlyOther, undefined);
     assert.equal(s.unproxiedProxyId, null);
     assert.equal(s.exitIp, null, 'a new session has a new exit IP, to be probed');
   });

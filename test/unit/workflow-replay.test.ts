@@ -28,7 +28,7 @@ describe('recorded workflow histories replay against this build', () => {
   it('replays every fixture without a determinism error', { timeout: 180_000 }, async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const all = await fixtures(HISTORY_FIXTURES);
-    assert.ok(all.length >= 3, `expected recorded histories in ${HISTORY_FIXTURES.pathname}, found ${all.length}`);
+    assert.ok(all.length >= 4, `expected recorded histories in ${HISTORY_FIXTURES.pathname}, found ${all.length}`);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('@chipgate/workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) } });
     const failures: string[] = [];
     let replayed = 0;

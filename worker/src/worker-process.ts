@@ -6,8 +6,8 @@ import { createProviderMaintenanceActivities } from '@chipgate/activities/provid
 import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
 import { createTopUpActivities, topUpDepsFromEnv } from '@chipgate/activities/top-ups/top-up-activities';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { chipConnectionEndedSignal, chipWorkflowId } from '@chipgate/workflows/chip/contract';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { chipConnectionEndedSignal, chipWorkflowId, quotaChangedSignal } from '@chipgate/workflows/chip/contract';
 import { createChipgateWorker } from './bootstrap';
 import { ChipConnections, type ConnectionOutcome } from './chip-runtime/chip-connections';
 import { WorkerLease } from './chip-runtime/worker-lease';
@@ -40,10 +40,37 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
       .signal(chipConnectionEndedSignal, { workerQueue: ofQueue, outcome })
       .catch((err: unknown) => workerLog.error({ chipId, outcome, err }, 'could not signal the chip workflow'));
   };
-  // Set below, once the lease exists; the lease's callbacks only run after that.
+  /** One signal per chip, a few dozen in flight; a chip whose workflow is not running has nothing to pause. */
+  const signalQuotaChanged = async (chipIds: string[], progress: () => void) => {
+    let running = 0;
+    const queue = [...chipIds];
+    await Promise.all(
+      Array.from({ length: Math.min(32, queue.length) }, async () => {
+        for (let chipId = queue.shift(); chipId !== undefined; chipId = queue.shift()) {
+          const sent = await temporal.workflow
+            .getHandle(chipWorkflowId(chipId))
+            .signal(quotaChangedSignal)
+            .then(
+              () => true,
+              (err: unknown) => {
+                if (err instanceof WorkflowNotFoundError) return false;
+                throw err;
+              },
+            );
+          if (sent) running++;
+          progress();
+        }
+      }),
+    );
+    return running;
+  };
+  // Assigned below, once the lease exists; the lease's callbacks only run after that.
   const held: { connections?: ChipConnections } = {};
+  // The lease has its own database pool: however busy metering keeps the main pool, renewing the lease
+  // never waits behind it (a starved renewal would fence a live worker and reconnect its chips).
+  const leaseDb = createDb(config.databaseUrl);
   const lease = await WorkerLease.acquire({
-    db,
+    db: leaseDb,
     workerId,
     taskQueue: config.taskQueue,
     ...(config.leaseTtlMs !== undefined ? { ttlMs: config.leaseTtlMs } : {}),
@@ -81,7 +108,12 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     workerQueue: workerId,
     activities: {
       ...createProviderActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }),
-      ...createChipActivities({ db, deliverQuotaAlert: (alert) => alertDelivery.recordAndDeliverQuotaAlert(db, alert), onUsageBilled: metrics.usageBilled }),
+      ...createChipActivities({
+        db,
+        deliverQuotaAlert: (alert) => alertDelivery.recordAndDeliverQuotaAlert(db, alert),
+        signalQuotaChanged,
+        onUsageBilled: metrics.usageBilled,
+      }),
       ...createChipPlacementActivities(connections, workerId),
       ...createProviderMaintenanceActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }),
       ...createTopUpActivities({ db, ...topUpDepsFromEnv(env) }),
@@ -97,6 +129,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     await gateway.close();
     await metricsServer?.close();
     await temporalConnection.close();
+    await leaseDb.$disconnect();
     await db.$disconnect();
   });
 

@@ -3,6 +3,8 @@ import type { QuotaThreshold } from '@chipgate/workflows/rules/quota';
 import { recordChipStatus } from './chip-records';
 import { assignProxy, releaseAssignment } from './proxy-assignment';
 import { quotaStanding } from './quota-check';
+import { claimOverQuotaCrossing, clearOverQuotaCrossing } from './quota-crossing';
+import { Context } from '@temporalio/activity';
 import { meterChipUsage, type BilledUsage, type MeterPeriod } from './usage-metering';
 
 export interface QuotaAlertInput {
@@ -15,13 +17,27 @@ export interface QuotaAlertInput {
 
 export interface ChipActivityDeps {
   db: Db;
+  /**
+   * Sends quotaChanged to these chips' workflows (from the worker's Temporal client), calling
+   * `progress` as it goes; answers how many were running. Absent: nobody is told (tests without Temporal).
+   */
+  signalQuotaChanged?(chipIds: string[], progress: () => void): Promise<number>;
   deliverQuotaAlert(alert: { userId: string; month: string; threshold: QuotaThreshold; bytesUsed: bigint; bytesAllowed: bigint }): Promise<unknown>;
   /** Told of every usage row a meter commits (the worker's metrics). */
   onUsageBilled?(usage: BilledUsage): void;
 }
 
+/** The running activity's context, or none when called outside an activity (unit tests). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Database side of a chip's lifecycle; any worker can run these. Arguments and results carry ids, never secrets. */
-export function createChipActivities({ db, deliverQuotaAlert, onUsageBilled }: ChipActivityDeps) {
+export function createChipActivities({ db, deliverQuotaAlert, signalQuotaChanged, onUsageBilled }: ChipActivityDeps) {
   return {
     assignProxy: (input: { chipId: string; reason: string; avoidProxyId?: string; onlyOther?: boolean }) =>
       assignProxy(db, input.chipId, input.reason, input.avoidProxyId ? { proxyId: input.avoidProxyId, onlyOther: input.onlyOther ?? false } : undefined),
@@ -42,10 +58,24 @@ export function createChipActivities({ db, deliverQuotaAlert, onUsageBilled }: C
       ]);
       // Who holds the chip's socket, and whether that worker's lease lives: the workflow's backstop for a lost signal.
       const holder = { workerId: chip?.workerId ?? null, alive: chip?.worker ? chip.worker.expiresAt.getTime() > Date.now() : false };
+      if (!standing.overQuota) await clearOverQuotaCrossing(db, input.userId, usage.month);
       return { usage, standing, holder };
     },
     async deliverQuotaAlert(alert: QuotaAlertInput): Promise<void> {
       await deliverQuotaAlert({ ...alert, bytesUsed: BigInt(alert.bytesUsed), bytesAllowed: BigInt(alert.bytesAllowed) });
+    },
+    /**
+     * The chip saw its owner cross into over-quota in its own meter. The first such chip this month
+     * claims the crossing and tells the owner's other chips; any other finds it claimed and does nothing.
+     */
+    async tellOwnerChipsOverQuota(input: { userId: string; month: string; chipId: string }): Promise<{ told: number }> {
+      if (!signalQuotaChanged) return { told: 0 };
+      const ctx = activityContext();
+      // A retry of the claimer finds its own claim: it carries on telling (quotaChanged twice is harmless).
+      const retry = (ctx?.info.attempt ?? 1) > 1;
+      if (!(await claimOverQuotaCrossing(db, input.userId, input.month)) && !retry) return { told: 0 };
+      const chips = await db.chip.findMany({ where: { ownerId: input.userId, deletedAt: null, id: { not: input.chipId } }, select: { id: true } });
+      return { told: await signalQuotaChanged(chips.map((c) => c.id), () => ctx?.heartbeat()) };
     },
     async listLiveChipIds(input: { userId: string }): Promise<string[]> {
       const chips = await db.chip.findMany({ where: { ownerId: input.userId, deletedAt: null }, select: { id: true } });

@@ -103,7 +103,10 @@ export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (us
     }
     const monthly = await tx.userProxyCost.findUnique({ where: { userId_month: { userId: chip.ownerId, month: monthDate } }, select: { bytesTotal: true } });
     return { bytesSent: sent.toString(), bytesReceived: received.toString(), cost: cost.toFixed(8), monthBytes: (monthly?.bytesTotal ?? 0n).toString(), month };
-  });
+  }, METER_TRANSACTION);
   for (const usage of billed) onBilled?.(usage);
   return result;
 }
+
+/** Thousands of chips meter on one pool: a meter waits its turn for a connection rather than failing after Prisma's 2 s. */
+const METER_TRANSACTION = { maxWait: 15_000, timeout: 15_000 };

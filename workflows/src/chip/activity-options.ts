@@ -20,6 +20,13 @@ export const meterTick = proxyLocalActivities<Pick<ChipActivities, 'meterChip'>>
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NotFoundError'] },
 });
 
+/** Telling all of an owner's chips (thousands, perhaps) that it crossed its quota: heartbeats as it goes. */
+export const fanOut = proxyActivities<Pick<ChipActivities, 'tellOwnerChipsOverQuota'>>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
 /** One delivery attempt of an owed alert, a few tries; the workflow tries again at later meters until it is delivered. */
 export const alerts = proxyActivities<Pick<ChipActivities, 'deliverQuotaAlert'>>({
   startToCloseTimeout: '2 minutes',

@@ -97,7 +97,7 @@ export const quotaChangedUpdate = defineUpdate<ChipState, []>('quotaChanged');
 /** Same as quotaChangedUpdate, for senders that cannot send updates (other workflows). */
 export const quotaChangedSignal = defineSignal<[]>('quotaChangedSignal');
 /** Same as reassignProxyUpdate, for the health-check workflow. */
-export const reassignProxySignal = defineSignal<[{ reason: string }]>('reassignProxySignal');
+export const reassignProxySignal = defineSignal<[{ reason: string; onlyToAnotherProxy?: boolean }]>('reassignProxySignal');
 
 /** Error types a chip workflow refuses commands with (non-retryable): callers can match on them. */
 export const ChipRefusal = { invalid: 'InvalidChipCommand', released: 'ChipReleased' } as const;

@@ -75,6 +75,7 @@ export function installHandlers(run: ChipRun, supervision: Supervision): void {
     reassignProxyUpdate,
     ({ reason }) => {
       s.pendingReassign = reason.trim();
+      delete s.pendingReassignOnlyOther;
       return wake();
     },
     { validator: liveChipReason },
@@ -91,6 +92,8 @@ export function installHandlers(run: ChipRun, supervision: Supervision): void {
       return;
     }
     s.pendingReassign = arg.reason.trim();
+    if (arg.onlyToAnotherProxy) s.pendingReassignOnlyOther = true;
+    else delete s.pendingReassignOnlyOther;
     run.wake = true;
   });
   setHandler(chipConnectionEndedSignal, ({ workerQueue, outcome }) => {

@@ -30,6 +30,8 @@ export interface ChipRunState {
   quotaPaused: boolean;
   /** A reassign accepted but not yet carried out; survives continue-as-new. */
   pendingReassign: string | null;
+  /** The pending reassign may only go to another proxy (a health move: never a re-rolled session on the same one). */
+  pendingReassignOnlyOther?: boolean;
   /** A proxy seen letting this chip's traffic out unproxied: the chip takes no traffic until it has another. */
   unproxiedProxyId: string | null;
   exitIp: string | null;
@@ -107,7 +109,7 @@ export type ChipStep =
 
 export function nextStep(s: ChipRunState): ChipStep {
   if (s.unproxiedProxyId) return { kind: 'move', reason: 'the previous proxy did not proxy', avoidProxyId: s.unproxiedProxyId, onlyOther: true };
-  if (s.pendingReassign) return { kind: 'move', reason: s.pendingReassign, ...(s.assignment ? { avoidProxyId: s.assignment.proxyId } : {}), onlyOther: false };
+  if (s.pendingReassign) return { kind: 'move', reason: s.pendingReassign, ...(s.assignment ? { avoidProxyId: s.assignment.proxyId } : {}), onlyOther: s.pendingReassignOnlyOther === true };
   if (!s.assignment) return { kind: 'move', reason: 'initial', onlyOther: false };
   const run = wantsToRun(s);
   if (run && !s.workerQueue) return { kind: 'connect' };
@@ -120,6 +122,7 @@ export function nextStep(s: ChipRunState): ChipStep {
 export function assigned(s: ChipRunState, assignment: ChipAssignment): void {
   s.assignment = assignment;
   s.pendingReassign = null;
+  delete s.pendingReassignOnlyOther;
   s.unproxiedProxyId = null;
   s.exitIp = null;
   s.exitIpCheckedAt = null;

@@ -1,11 +1,11 @@
 // The chip workflow's steps: each does one thing with activities and records the result in state
 // through the pure transitions of state.ts. None throws for an activity failure: a failure is
 // written to `lastError` and the step reports that the loop should try again later.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, log, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { billingMonthOf } from '../rules/billing-month';
 import { QUOTA_PAUSE_REASON } from '../rules/quota';
-import { alerts, meterTick, onChipWorker, placement, records } from './activity-options';
-import { chipSearchAttributes, chipWorkflowId, quotaChangedSignal, type ChipLifecycleStatus } from './contract';
+import { alerts, fanOut, meterTick, onChipWorker, placement, records } from './activity-options';
+import { chipSearchAttributes, type ChipLifecycleStatus } from './contract';
 import type { ChipRun } from './run';
 import { alertDelivered, assigned, connectionGone, exitIpCheckDue, exitIpSeen, judged, metered, type ChipStep } from './state';
 import { describeFailure, type Supervision } from './supervision';
@@ -72,6 +72,7 @@ export async function takeStep(run: ChipRun, supervision: Supervision, step: Chi
       if (!assignment) {
         if (s.assignment && !s.unproxiedProxyId) {
           s.pendingReassign = null;
+          delete s.pendingReassignOnlyOther;
           s.lastError = 'no healthy proxy is free in this chip\u2019s region to move to; it stays where it is';
           return 'done';
         }
@@ -142,16 +143,6 @@ export async function checkExitIp(run: ChipRun, supervision: Supervision, force 
   }
 }
 
-/** Tells the owner's other chips to re-read the standing: once, by the chip that saw the crossing in its own meter. */
-async function tellSiblings(run: ChipRun): Promise<void> {
-  for (const sibling of await records.listLiveChipIds({ userId: run.userId })) {
-    if (sibling === run.chipId) continue;
-    await getExternalWorkflowHandle(chipWorkflowId(sibling))
-      .signal(quotaChangedSignal)
-      .catch(() => log.info('sibling chip has no running workflow', { sibling }));
-  }
-}
-
 /** The owner's standing was asked for by a command (resume, quota changed): judge it apart from a meter. */
 export async function enforceQuota(run: ChipRun): Promise<void> {
   run.quotaDirty = false;
@@ -167,7 +158,11 @@ export async function meter(run: ChipRun, supervision: Supervision): Promise<voi
   const queue = run.state.workerQueue;
   if (queue && (holder.workerId !== queue || !holder.alive)) supervision.end(queue, holder.workerId === queue ? 'worker_lost' : 'disconnected');
   run.quotaDirty = false;
-  if (judged(run.state, standing).crossedIntoOverQuota) await tellSiblings(run);
+  // The owner crossed its allowance in this chip's own meter: the other chips hear of it now, not at their next
+  // meter. One activity; the first chip to claim the crossing sends one signal per chip, the others nothing.
+  if (judged(run.state, standing).crossedIntoOverQuota) {
+    await fanOut.tellOwnerChipsOverQuota({ userId: run.userId, month: standing.month, chipId: run.chipId }).catch((err: unknown) => log.warn('could not tell the owner\u2019s other chips; they see it at their own meter', { chipId: run.chipId, error: describeFailure(err) }));
+  }
 }
 
 /**

@@ -50,7 +50,7 @@ export async function proxyHealthCheckWorkflow(): Promise<ProxyHealthRun> {
     for (const chipId of moving) {
       if (run.moved > 0) await sleep(MOVE_STAGGER_MS);
       await getExternalWorkflowHandle(chipWorkflowId(chipId))
-        .signal(reassignProxySignal, { reason: fitted })
+        .signal(reassignProxySignal, { reason: fitted, onlyToAnotherProxy: true })
         .catch(() => log.info('chip on an unhealthy proxy has no running workflow', { chipId }));
       run.moved += 1;
     }
