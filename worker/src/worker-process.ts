@@ -1,10 +1,9 @@
 import { createDb } from '@chipgate/db';
 import { createProviderActivities } from '@chipgate/activities';
-import { createAlertDelivery, loadAlertConfig } from '@chipgate/activities/alerts/index';
+import { createAlertDelivery } from '@chipgate/activities/alerts/index';
 import { createChipActivities } from '@chipgate/activities/chip/chip-activities';
 import { createProviderMaintenanceActivities } from '@chipgate/activities/providers/provider-maintenance-activities';
-import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
-import { createTopUpActivities, topUpDepsFromEnv } from '@chipgate/activities/top-ups/top-up-activities';
+import { createTopUpActivities } from '@chipgate/activities/top-ups/top-up-activities';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { chipConnectionEndedSignal, chipWorkflowId } from '@chipgate/workflows/chip/contract';
@@ -12,20 +11,22 @@ import { createChipgateWorker } from './bootstrap';
 import { ChipConnections, type ConnectionOutcome } from './chip-runtime/chip-connections';
 import { WorkerLease } from './chip-runtime/worker-lease';
 import { createChipPlacementActivities, createChipSocketActivities } from './chip-runtime/connection-activities';
-import type { WorkerConfig } from './config';
+import { loadWorkerServices, type WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
 import { trustStandInCertificateKey } from './baileys/whatsapp-certificate';
 import { createWorkerMetrics, serveMetrics } from './metrics/worker-metrics';
 
 /**
  * Everything one worker process runs: its metering gateway, the chip sockets it holds, the periodic
- * counter flush, and the Temporal workers for the shared and its own task queue.
+ * counter flush, and the Temporal workers for the shared and its own task queue. Its secrets and
+ * services come from `config.services` (loadWorkerConfig fills them); only a config built by hand
+ * without them has them read from `env`.
  */
 export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env) {
   if (config.waCertificateKey) trustStandInCertificateKey(config.waCertificateKey, config.waWebSocketUrl);
-  const cipher = loadCredentialCipher(env);
+  const { cipher, alerts, topUps } = config.services ?? loadWorkerServices(env);
   const metrics = createWorkerMetrics();
-  const alertDelivery = createAlertDelivery(loadAlertConfig(env), { onDelivery: metrics.alertDelivery });
+  const alertDelivery = createAlertDelivery(alerts, { onDelivery: metrics.alertDelivery });
   const db = createDb(config.databaseUrl);
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
@@ -82,7 +83,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
       ...createChipActivities({ db, deliverQuotaAlert: (alert) => alertDelivery.recordAndDeliverQuotaAlert(db, alert), onUsageBilled: metrics.usageBilled }),
       ...createChipPlacementActivities(connections, workerId),
       ...createProviderMaintenanceActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }),
-      ...createTopUpActivities({ db, ...topUpDepsFromEnv(env) }),
+      ...createTopUpActivities({ db, ...topUps }),
     },
     workerQueueActivities: createChipSocketActivities(connections),
     maxChips: config.maxChips,

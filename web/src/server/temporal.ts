@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
+import { webEnv } from './env';
 
 const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?: Promise<Client> };
 
@@ -9,9 +10,9 @@ const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?:
  */
 export function temporalClient(): Promise<Client> {
   globalForTemporal.chipgateTemporal ??= (async () => {
-    const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+    const { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } = webEnv();
     const connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
-    return new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    return new Client({ connection, namespace });
   })().catch((err: unknown) => {
     globalForTemporal.chipgateTemporal = undefined;
     throw err;
@@ -21,8 +22,7 @@ export function temporalClient(): Promise<Client> {
 
 /** The chip's workflow in the Temporal Web UI, when TEMPORAL_UI_URL is configured. */
 export function chipWorkflowUrl(chipId: string): string | null {
-  const base = process.env.TEMPORAL_UI_URL?.replace(/\/+$/, '');
+  const { TEMPORAL_UI_URL: base, TEMPORAL_NAMESPACE: namespace } = webEnv();
   if (!base) return null;
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${chipWorkflowId(chipId)}`;
 }
