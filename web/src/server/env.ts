@@ -40,16 +40,33 @@ const webEnvSchema = (production: boolean) =>
       : z.string().trim().regex(HOST_PORT, { error: 'must be host:port' }).default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     /** Base URL of the Temporal Web UI, for links to chip workflows. */
-    TEMPORAL_UI_URL: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .transform((url) => url.replace(/\/+$/, ''))
-      .optional(),
+    TEMPORAL_UI_URL: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .transform((url) => url.replace(/\/+$/, ''))
+        .optional(),
+    ),
     /** The provider-credential key; a wrong or missing key stops the app at boot, not on the first credential read. */
     CHIPGATE_SECRET_KEY: checkedBy((value) => loadCredentialCipher(only({ CHIPGATE_SECRET_KEY: value }))),
     /** Signing secret of `POST /api/payments/webhook`; only the web app holds it. */
     STRIPE_WEBHOOK_SECRET: z
       .string({ error: WEBHOOK_SECRET_UNSET })
       .min(1, { error: WEBHOOK_SECRET_UNSET }),
+    /**
+     * Read by @chipgate/workflows where chips start (the shared task queue, new chips' meter interval);
+     * checked here so a bad value stops the app at boot rather than at the first chip.
+     */
+    CHIPGATE_TASK_QUEUE: z.string().optional(),
+    CHIPGATE_METER_INTERVAL_SECONDS: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.coerce
+        .number()
+        .int({ error: 'must be a whole number of seconds from 1 to 86400' })
+        .min(1, { error: 'must be a whole number of seconds from 1 to 86400' })
+        .max(86_400, { error: 'must be a whole number of seconds from 1 to 86400' })
+        .optional(),
+    ),
     /**
      * How many reverse proxies in front of the app append to X-Forwarded-For. The client address is the
      * entry the outermost trusted proxy wrote; with 0 (the app reached directly) Next.js fills the header
