@@ -8,7 +8,6 @@
 // $CHIPGATE_TEST_ARTIFACTS/screenshots/, next's output in $CHIPGATE_TEST_ARTIFACTS/next-<mode>.log.
 // CHIPGATE_E2E_NEXT=start runs a production build instead of `next dev`.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,12 +21,11 @@ import { gbToBytes } from '@chipgate/workflows/rules/bytes';
 import { formatBytes, formatMoneyList } from '../../web/src/lib/format';
 import { startStripeStandIn, type StripeStandIn } from '../standins/payments/stripe-standin';
 import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
-import { repoRoot } from '../stack/paths';
-import { freePort, waitForPort } from '../stack/ports';
-import { stopChild } from '../stack/temporal';
+import { freePort } from '../stack/ports';
 import { startChipWorld, type ChipWorldWithoutProvider } from '../support/chip-world';
 import { rawQuery } from '../support/database';
 import { testEnv } from '../support/environment';
+import { startWebApp, type WebApp } from '../support/next-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -37,7 +35,6 @@ const NEXT_MODE = process.env.CHIPGATE_E2E_NEXT === 'start' ? 'start' : 'dev';
 const UI_TIMEOUT_MS = 90_000;
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
-const webDir = path.join(repoRoot, 'web');
 const shotsDir = path.join(testEnv.artifactsDir, 'screenshots');
 const run = randomBytes(3).toString('hex');
 const ADMIN = { email: `admin-${run}@e2e.chipgate.test`, password: `admin-${randomBytes(9).toString('base64url')}`, name: 'Ada Admin' };
@@ -49,91 +46,6 @@ const CHIP_LABEL = 'Support line';
 const PHONE_NUMBER = '5511987650001';
 /** The chip's traffic comes in requests of at most this size (the stand-in's echo serves up to 50 MiB). */
 const CHUNK_BYTES = 50 * 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------------
-// The web app as a child process
-
-interface WebApp {
-  url: string;
-  /** The tail of next's output, for failure messages. */
-  logTail(): string;
-  stop(): Promise<void>;
-}
-
-/** Children still running when this process exits (a crash, a hard timeout) are killed with their groups. */
-const liveChildren = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of liveChildren) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-function spawnNext(args: string[], env: NodeJS.ProcessEnv, log: fs.WriteStream, tail: string[]): ChildProcess {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), ...args], {
-    cwd: webDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: next starts workers of its own, and stopChild signals the whole group.
-    detached: true,
-  });
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-  const keep = (chunk: Buffer) => {
-    log.write(chunk);
-    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 40));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return child;
-}
-
-async function startWebApp(opts: { port: number; env: NodeJS.ProcessEnv; artifacts: string }): Promise<WebApp> {
-  // Its own build folder (inside the git-ignored test-artifacts/), so it never shares .next/ with
-  // another `next dev` or `next build` on web/. Next rewrites the (git-ignored) web/next-env.d.ts to
-  // point at it; what was there before is put back on stop.
-  const distDir = path.join(repoRoot, 'test-artifacts', `next-e2e-${process.pid}`);
-  const nextEnvFile = path.join(webDir, 'next-env.d.ts');
-  const nextEnvBefore = fs.existsSync(nextEnvFile) ? fs.readFileSync(nextEnvFile, 'utf8') : null;
-  const env: NodeJS.ProcessEnv = { ...opts.env, CHIPGATE_NEXT_DIST_DIR: path.relative(webDir, distDir), NEXT_TELEMETRY_DISABLED: '1' };
-  const logFile = path.join(opts.artifacts, `next-${NEXT_MODE}.log`);
-  const log = fs.createWriteStream(logFile);
-  const tail: string[] = [];
-  let child: ChildProcess | undefined;
-
-  const stop = async () => {
-    if (child) await stopChild(child);
-    await new Promise<void>((resolve) => log.end(resolve));
-    fs.rmSync(distDir, { recursive: true, force: true });
-    if (nextEnvBefore !== null) fs.writeFileSync(nextEnvFile, nextEnvBefore);
-  };
-
-  try {
-    if (NEXT_MODE === 'start') {
-      const started = Date.now();
-      const build = spawnNext(['build'], env, log, tail);
-      const code = await new Promise<number | null>((resolve) => build.once('exit', resolve));
-      if (code !== 0) throw new Error(`next build failed (exit ${code}):\n${tail.join('\n')}`);
-      console.log(`next build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
-    const started = Date.now();
-    child = spawnNext([NEXT_MODE, '--port', String(opts.port), '--hostname', '127.0.0.1'], env, log, tail);
-    const exited = new Promise<never>((_, reject) =>
-      child!.once('exit', (code) => reject(new Error(`next ${NEXT_MODE} exited (${code}) before it listened:\n${tail.join('\n')}`))),
-    );
-    exited.catch(() => {});
-    await Promise.race([waitForPort(opts.port, `next ${NEXT_MODE}`, 120_000), exited]);
-    console.log(`next ${NEXT_MODE} listening after ${((Date.now() - started) / 1000).toFixed(1)} s (log: ${logFile})`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url: `http://127.0.0.1:${opts.port}`, logTail: () => tail.join('\n'), stop };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Browser helpers
@@ -254,7 +166,7 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
     delete env.NODE_ENV;
     delete env.NODE_TEST_CONTEXT;
     delete env.STRIPE_SECRET_KEY;
-    web = await startWebApp({ port: webPort, env, artifacts: testEnv.artifactsDir });
+    web = await startWebApp({ mode: NEXT_MODE, port: webPort, env, artifacts: testEnv.artifactsDir });
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const newContext = async () => {

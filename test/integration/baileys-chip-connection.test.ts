@@ -379,7 +379,14 @@ describe('Baileys chip connection through the chip proxy', () => {
   });
 
   it('trusts a stand-in key only for a loopback WhatsApp URL, and says which variable is wrong', () => {
-    const base = { DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db', CHIPGATE_IP_ECHO_URL: 'http://127.0.0.1:1/ip', CHIPGATE_WA_CERT_PUBLIC_KEY: 'ab'.repeat(32) };
+    const base = {
+      DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db',
+      CHIPGATE_IP_ECHO_URL: 'http://127.0.0.1:1/ip',
+      CHIPGATE_WA_CERT_PUBLIC_KEY: 'ab'.repeat(32),
+      CHIPGATE_SECRET_KEY: process.env.CHIPGATE_SECRET_KEY,
+      STRIPE_SECRET_KEY: 'sk_test_unused',
+      CHIPGATE_APP_URL: 'http://127.0.0.1:3000',
+    };
     assert.throws(() => loadWorkerConfig(base), /CHIPGATE_WA_CERT_PUBLIC_KEY is only accepted with a loopback CHIPGATE_WA_WEBSOCKET_URL.*no URL \(WhatsApp itself\)/);
     assert.throws(() => loadWorkerConfig({ ...base, CHIPGATE_WA_WEBSOCKET_URL: 'wss://web.whatsapp.com/ws/chat' }), /only accepted with a loopback/);
     assert.throws(() => loadWorkerConfig({ ...base, CHIPGATE_WA_WEBSOCKET_URL: 'ws://127.0.0.1.evil.example/ws/chat' }), /only accepted with a loopback/);

@@ -51,6 +51,8 @@ async function main(): Promise<number> {
         STRIPE_SECRET_KEY: 'sk_test_unused_by_default',
         STRIPE_API_BASE: 'http://127.0.0.1:9',
         CHIPGATE_APP_URL: 'http://127.0.0.1:3000',
+        // And the web app one to verify webhooks (its environment is checked whole, at boot or first use).
+        STRIPE_WEBHOOK_SECRET: 'whsec_unused_by_default',
       },
     });
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));

@@ -1,9 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { requireDatabaseUrl } from '@chipgate/db';
 import { temporalConnectionSettings, type TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
+import { loadAlertConfig, type AlertConfig } from '@chipgate/activities/alerts/index';
+import { loadCredentialCipher, type CredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
+import { stripeCheckoutFromEnv } from '@chipgate/activities/payments/stripe-checkout';
+import { appUrlFromEnv, type TopUpActivityDeps } from '@chipgate/activities/top-ups/top-up-activities';
 import { DEFAULT_TASK_QUEUE } from '@chipgate/workflows/task-queues';
 import { DEFAULT_MAX_CHIPS } from './bootstrap';
 import { assertCertificateOverrideAllowed, parseCertificateKey } from './baileys/whatsapp-certificate';
+
+/** The worker's secrets and outside services, built from the environment once at boot. */
+export interface WorkerServices {
+  /** CHIPGATE_SECRET_KEY's provider-credential cipher. */
+  cipher: CredentialCipher;
+  /** SMTP_URL, ALERT_EMAIL_FROM, ALERT_WEBHOOK_URL/SECRET. */
+  alerts: AlertConfig;
+  /** STRIPE_SECRET_KEY, STRIPE_API_BASE and CHIPGATE_APP_URL. */
+  topUps: Omit<TopUpActivityDeps, 'db'>;
+}
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -35,6 +49,8 @@ export interface WorkerConfig {
   leaseRenewMs?: number;
   /** Where Prometheus scrapes this worker (`GET /metrics`); no metrics server when absent. */
   metrics?: { host: string; port: number; token?: string };
+  /** Filled by loadWorkerConfig; a caller that builds the config by hand may leave it to startWorkerProcess's env. */
+  services?: WorkerServices;
 }
 
 function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -45,16 +61,87 @@ function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   return value;
 }
 
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+/** The secrets and services of loadWorkerConfig alone (for callers that build the rest of the config by hand). */
+export function loadWorkerServices(env: NodeJS.ProcessEnv = process.env): WorkerServices {
+  return collect({
+    cipher: () => loadCredentialCipher(env),
+    alerts: () => loadAlertConfig(env),
+    topUps: () => collect<WorkerServices['topUps']>({ payments: () => stripeCheckoutFromEnv(env), appUrl: () => appUrlFromEnv(env) }),
+  });
+}
+
+/**
+ * Builds every field, gathering each failure's message (each names its variable) into one error, so an
+ * operator fixes them all at once rather than one per restart.
+ */
+function collect<T extends object>(fields: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const out: Partial<T> = {};
+  for (const key of Object.keys(fields) as Array<keyof T>) {
+    try {
+      out[key] = fields[key]();
+    } catch (err) {
+      if (err instanceof WorkerConfigError) problems.push(...err.problems);
+      else problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (problems.length > 0) throw new WorkerConfigError(problems);
+  return out as T;
+}
+
+/** The environment the worker was started with is missing or malforms the settings named in `problems`. */
+export class WorkerConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid worker environment:\n- ${problems.join('\n- ')}`);
+    this.name = 'WorkerConfigError';
+  }
+}
+
+function loadIpEchoUrl(env: NodeJS.ProcessEnv): string {
   const ipEchoUrl = env.CHIPGATE_IP_ECHO_URL;
   if (!ipEchoUrl) throw new Error('CHIPGATE_IP_ECHO_URL is not set: give the URL of a "what is my IP" endpoint (JSON {"ip": …} or plain text)');
   if (!/^https?:\/\//.test(ipEchoUrl)) throw new Error(`CHIPGATE_IP_ECHO_URL must be an http(s) URL, got "${ipEchoUrl}"`);
+  return ipEchoUrl;
+}
+
+function loadTemporalAddress(env: NodeJS.ProcessEnv): string {
+  const address = env.TEMPORAL_ADDRESS?.trim();
+  if (!address) {
+    // A production worker silently polling a local default would look alive while doing nothing.
+    if (env.NODE_ENV === 'production') throw new Error('TEMPORAL_ADDRESS is not set: give the Temporal frontend as host:port (required when NODE_ENV=production)');
+    return '127.0.0.1:7233';
+  }
+  if (!/^[^\s/:]+:\d{1,5}$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(address)) {
+    throw new Error(`TEMPORAL_ADDRESS must be host:port, got "${address}"`);
+  }
+  return address;
+}
+
+/**
+ * The worker process's whole environment, read once at boot; every missing or malformed setting is
+ * reported together, each message naming its variable.
+ */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const { settings, services } = collect({ settings: () => loadSettings(env), services: () => loadWorkerServices(env) });
+  return { ...settings, services };
+}
+
+function loadSettings(env: NodeJS.ProcessEnv): Omit<WorkerConfig, 'services'> {
+  const { databaseUrl, temporalAddress, ipEchoUrl, temporalSecurity } = collect({
+    databaseUrl: () => requireDatabaseUrl(env),
+    temporalAddress: () => loadTemporalAddress(env),
+    ipEchoUrl: () => loadIpEchoUrl(env),
+    // TLS / mTLS / API key (the address is TEMPORAL_ADDRESS above, required in production).
+    temporalSecurity: () => {
+      const { address: _address, ...security } = temporalConnectionSettings(env, (path) => readFileSync(path));
+      return security;
+    },
+  });
   const waWebSocketUrl = env.CHIPGATE_WA_WEBSOCKET_URL || undefined;
   const certificateKey = env.CHIPGATE_WA_CERT_PUBLIC_KEY || undefined;
   if (certificateKey !== undefined) assertCertificateOverrideAllowed(waWebSocketUrl);
-  const { address: temporalAddress, ...temporalSecurity } = temporalConnectionSettings(env, (path) => readFileSync(path));
   return {
-    databaseUrl: requireDatabaseUrl(env),
+    databaseUrl,
     temporalAddress,
     temporalSecurity,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',

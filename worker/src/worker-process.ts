@@ -1,10 +1,9 @@
 import { createDb } from '@chipgate/db';
 import { createProviderActivities } from '@chipgate/activities';
-import { createAlertDelivery, loadAlertConfig } from '@chipgate/activities/alerts/index';
+import { createAlertDelivery } from '@chipgate/activities/alerts/index';
 import { createChipActivities } from '@chipgate/activities/chip/chip-activities';
 import { createProviderMaintenanceActivities } from '@chipgate/activities/providers/provider-maintenance-activities';
-import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
-import { createTopUpActivities, topUpDepsFromEnv } from '@chipgate/activities/top-ups/top-up-activities';
+import { createTopUpActivities } from '@chipgate/activities/top-ups/top-up-activities';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { chipConnectionEndedSignal, chipWorkflowId, quotaChangedSignal } from '@chipgate/workflows/chip/contract';
@@ -12,7 +11,7 @@ import { createChipgateWorker } from './bootstrap';
 import { ChipConnections, type ConnectionOutcome } from './chip-runtime/chip-connections';
 import { WorkerLease } from './chip-runtime/worker-lease';
 import { createChipPlacementActivities, createChipSocketActivities } from './chip-runtime/connection-activities';
-import type { WorkerConfig } from './config';
+import { loadWorkerServices, type WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
 import { trustStandInCertificateKey } from './baileys/whatsapp-certificate';
 import { createWorkerMetrics, serveMetrics } from './metrics/worker-metrics';
@@ -20,13 +19,15 @@ import { workerLog } from './logger';
 
 /**
  * Everything one worker process runs: its metering gateway, the chip sockets it holds, the periodic
- * counter flush, and the Temporal workers for the shared and its own task queue.
+ * counter flush, and the Temporal workers for the shared and its own task queue. Its secrets and
+ * services come from `config.services` (loadWorkerConfig fills them); only a config built by hand
+ * without them has them read from `env`.
  */
 export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env) {
   if (config.waCertificateKey) trustStandInCertificateKey(config.waCertificateKey, config.waWebSocketUrl);
-  const cipher = loadCredentialCipher(env);
+  const { cipher, alerts, topUps } = config.services ?? loadWorkerServices(env);
   const metrics = createWorkerMetrics();
-  const alertDelivery = createAlertDelivery(loadAlertConfig(env), { onDelivery: metrics.alertDelivery, log: (message) => workerLog.warn(message) });
+  const alertDelivery = createAlertDelivery(alerts, { onDelivery: metrics.alertDelivery, log: (message) => workerLog.warn(message) });
   const db = createDb(config.databaseUrl);
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
@@ -116,7 +117,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
       }),
       ...createChipPlacementActivities(connections, workerId),
       ...createProviderMaintenanceActivities({ db, cipher, ipEchoUrl: config.ipEchoUrl }),
-      ...createTopUpActivities({ db, ...topUpDepsFromEnv(env) }),
+      ...createTopUpActivities({ db, ...topUps }),
     },
     workerQueueActivities: createChipSocketActivities(connections),
     maxChips: config.maxChips,

@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '@chipgate/db';
 import { PaymentConfigError, PaymentProviderError, type PaymentProvider } from '../payments/payment-provider';
-import { stripeCheckoutFromEnv } from '../payments/stripe-checkout';
 import { paymentMismatch } from './payment-match';
 import { recordPaymentMismatch } from './payment-mismatches';
 import {
@@ -20,12 +19,12 @@ export interface TopUpActivityDeps {
   appUrl: string;
 }
 
-/** The worker's top-up settings: STRIPE_SECRET_KEY (and STRIPE_API_BASE, for the stand-in) and CHIPGATE_APP_URL. */
-export function topUpDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<TopUpActivityDeps, 'db'> {
+/** CHIPGATE_APP_URL: the web app's public URL, where the checkout sends payers back. */
+export function appUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const appUrl = env.CHIPGATE_APP_URL;
   if (!appUrl) throw new PaymentConfigError("CHIPGATE_APP_URL is not set: give the web app's public URL, where the checkout sends payers back");
   if (!/^https?:\/\/[^/]/.test(appUrl)) throw new PaymentConfigError(`CHIPGATE_APP_URL must be an http(s) URL, got "${appUrl}"`);
-  return { payments: stripeCheckoutFromEnv(env), appUrl };
+  return appUrl;
 }
 
 /** The order's state once its checkout is open; `expiresAt` (ISO) is when the workflow stops waiting for payment. */

@@ -1,9 +1,10 @@
 import { loadCredentialCipher, type CredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
+import { only, webEnv } from './env';
 
 let cipher: CredentialCipher | undefined;
 
 /** The provider-credential cipher (CHIPGATE_SECRET_KEY), loaded on first use. */
 export function credentialCipher(): CredentialCipher {
-  cipher ??= loadCredentialCipher(process.env);
+  cipher ??= loadCredentialCipher(only({ CHIPGATE_SECRET_KEY: webEnv().CHIPGATE_SECRET_KEY }));
   return cipher;
 }

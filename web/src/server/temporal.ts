@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { temporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
+import { webEnv } from './env';
 
 const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?: Promise<Client> };
 
@@ -11,10 +12,12 @@ const globalForTemporal = globalThis as typeof globalThis & { chipgateTemporal?:
  */
 export function temporalClient(): Promise<Client> {
   globalForTemporal.chipgateTemporal ??= (async () => {
-    // TLS / mTLS / API key as documented in workflows/src/client/temporal-connection.ts.
+    // Address and namespace from the boot-checked environment; TLS / mTLS / API key as documented in
+    // workflows/src/client/temporal-connection.ts (checked at boot too).
+    const { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace } = webEnv();
     const settings = temporalConnectionSettings(process.env, (path) => readFileSync(path));
-    const connection = await Connection.connect({ ...settings, connectTimeout: '5 seconds' });
-    return new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const connection = await Connection.connect({ ...settings, address, connectTimeout: '5 seconds' });
+    return new Client({ connection, namespace });
   })().catch((err: unknown) => {
     globalForTemporal.chipgateTemporal = undefined;
     throw err;
@@ -24,8 +27,7 @@ export function temporalClient(): Promise<Client> {
 
 /** The chip's workflow in the Temporal Web UI, when TEMPORAL_UI_URL is configured. */
 export function chipWorkflowUrl(chipId: string): string | null {
-  const base = process.env.TEMPORAL_UI_URL?.replace(/\/+$/, '');
+  const { TEMPORAL_UI_URL: base, TEMPORAL_NAMESPACE: namespace } = webEnv();
   if (!base) return null;
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${chipWorkflowId(chipId)}`;
 }
