@@ -31,6 +31,7 @@ workerLog.info(
     gateway: worker.gateway.url,
     metrics: worker.metricsUrl ?? null,
   },
-  'worker polling',
+  // Supervisors (and the tests) read the worker id from this line.
+  `worker ${worker.workerId} polling`,
 );
 await worker.running;
