@@ -521,8 +521,8 @@ export function formatWorkflowBench(r: WorkflowBenchResult): string {
   if (starved) {
     lines.push(
       `  ⚠ at ${starved.chips} chips the worker's own task queue starved (activity ScheduleToStart timeouts) while its CPU was ${fmt(starved.cpuPctOfOneCore.worker, 0)}%:`,
-      '    each chip holds one long-running superviseChipConnection activity on that queue, so once they fill its activity slots',
-      '    (Temporal\u2019s maxConcurrentActivityTaskExecutions, default 100 per Worker) flushChipCounters, observeChipExitIp and disconnectChip cannot start.',
+      '    its activity slots (sized from CHIPGATE_MAX_CHIPS_PER_WORKER) were all taken, so socket activities such as',
+      '    connect, pause and disconnect waited; a larger CHIPGATE_MAX_CHIPS_PER_WORKER, or more workers, gives them room.',
     );
   }
   if (r.workerOutput.lineCount > 0) lines.push(`  the worker printed ${r.workerOutput.lineCount} lines (warnings and errors; the last ones are in results.json)`);
