@@ -6,6 +6,8 @@ import { addMoney, usageCost } from '@chipgate/workflows/rules/money';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
 import { historyText, recordHistories, tickCosts } from '../support/history';
 import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
+import { appRouter } from '../../web/src/server/routers/_app';
+import { createCallerFactory } from '../../web/src/server/trpc';
 
 describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', () => {
   let world: ChipWorld;
@@ -15,6 +17,7 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     whatsapp = await startWhatsAppStandIn({ fault: { kind: 'silent', sendBytes: 2048 } });
     world = await startChipWorld({ meterIntervalSeconds: 1, metersPerRun: 4, waWebSocketUrl: whatsapp.url });
   });
+  const platformBytes = () => platformBytesIn(world);
   after(async () => {
     await world.close();
     await whatsapp.close();
@@ -57,6 +60,7 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     const user = await world.createUser('ENTERPRISE');
     // Only this chip is live from here on, so everything the provider carries from now is its traffic.
     const providerBefore = world.provider.standIn.accountBytes();
+    const platformBefore = await platformBytes();
     const chipId = await world.startChip(user.id, 'meter');
     await world.waitForState(chipId, (s) => s.workerQueue !== null, 'connected');
 
@@ -68,14 +72,18 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     const released = await world.chips.release(chipId, 'measured');
     assert.equal(released.status, 'RELEASED');
     const providerAfter = world.provider.standIn.accountBytes();
+    const platformAfter = await platformBytes();
     const logs = await world.db.proxyUsageLog.findMany({ where: { chipId } });
     const sent = logs.reduce((sum, l) => sum + l.bytesSent, 0n);
     const received = logs.reduce((sum, l) => sum + l.bytesReceived, 0n);
-    // Payload plus HTTP headers and the chip's own exit-IP checks and WebSocket attempts.
+    // Payload plus HTTP headers and the chip's WebSocket attempts; its exit-IP probe is the platform's.
     assert.ok(received >= 1_000_000n && received < 1_000_000n + 20_000n, `received ${received}`);
     assert.ok(sent >= 300_000n && sent < 300_000n + 20_000n, `sent ${sent}`);
-    assert.equal(sent, providerAfter.sent - providerBefore.sent, 'billed sent bytes equal what the provider carried');
-    assert.equal(received, providerAfter.received - providerBefore.received, 'billed received bytes equal what the provider carried');
+    const probeSent = platformAfter.sent - platformBefore.sent;
+    const probeReceived = platformAfter.received - platformBefore.received;
+    assert.ok(probeSent > 0n && probeReceived > 0n, `the exit-IP probe went through the provider and is platform traffic (${probeSent} + ${probeReceived} B)`);
+    assert.equal(sent + probeSent, providerAfter.sent - providerBefore.sent, 'billed and platform sent bytes together equal what the provider carried');
+    assert.equal(received + probeReceived, providerAfter.received - providerBefore.received, 'billed and platform received bytes together equal what the provider carried');
 
     for (const log of logs) {
       assert.equal(log.bytesTotal, log.bytesSent + log.bytesReceived);
@@ -84,6 +92,35 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     const roll = await world.db.userProxyCost.findFirstOrThrow({ where: { userId: user.id } });
     assert.equal(roll.bytesTotal, sent + received, 'the monthly roll-up equals the usage rows');
     assert.equal(roll.cost.toFixed(8), logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'));
+  });
+
+  it('bills no customer for the exit-IP probe: admins see its bytes and cost as platform traffic on the usage report', async (t) => {
+    const user = await world.createUser('ENTERPRISE');
+    const providerBefore = world.provider.standIn.accountBytes();
+    const platformBefore = await platformBytes();
+    const chipId = await world.startChip(user.id, 'probe');
+    await world.waitForState(chipId, (s) => s.exitIp !== null, 'the exit IP probed');
+    await world.chips.release(chipId, 'probed');
+    const carried = world.provider.standIn.accountBytes().received - providerBefore.received;
+    const probe = (await platformBytes()).received - platformBefore.received;
+    assert.ok(probe > 0n && probe <= carried, `the provider carried the probe (${probe} of ${carried} B received)`);
+    t.diagnostic(`one exit-IP probe: ${(await platformBytes()).sent - platformBefore.sent} B sent, ${probe} B received at the provider`);
+    const billed = await world.db.proxyUsageLog.aggregate({ where: { userId: user.id }, _sum: { bytesReceived: true } });
+    assert.equal((billed._sum.bytesReceived ?? 0n) + probe, carried, 'the owner is billed for everything the provider carried except the probe');
+
+    const admin = await world.db.user.create({ data: { email: `${chipId}@admin.test`, name: 'Admin', passwordHash: 'unused', role: 'ADMIN', planId: user.planId } });
+    const asAdmin = createCallerFactory(appRouter)({ db: world.db, user: { id: admin.id, email: admin.email, name: admin.name, role: 'ADMIN' }, temporal: () => Promise.reject(new Error('not used')) });
+    const report = await asAdmin.admin.usage.report({});
+    const stored = await world.db.platformTraffic.findFirstOrThrow({ where: { providerId: world.providerId } });
+    assert.deepEqual(
+      report.platform.map((p) => ({ id: p.id, bytes: p.bytes, cost: p.cost.amount })),
+      [{ id: world.providerId, bytes: stored.bytesTotal, cost: stored.cost.toFixed() }],
+      'the report shows the provider\u2019s platform bytes and what they cost',
+    );
+    assert.ok(stored.cost.greaterThan(0), 'priced at the provider\u2019s cost per GB');
+    const usageRows = await world.db.proxyUsageLog.aggregate({ _sum: { bytesTotal: true } });
+    assert.equal(report.totals.bytes, usageRows._sum.bytesTotal ?? 0n, 'customers\u2019 totals hold no platform bytes');
+    await assert.rejects(createCallerFactory(appRouter)({ db: world.db, user: { id: user.id, email: user.email, name: user.name, role: 'USER' }, temporal: () => Promise.reject(new Error('not used')) }).admin.usage.report({}), /FORBIDDEN|admin/i);
   });
 
   it('continues as new on a bound, keeping its session and totals, so history stays small', async () => {
@@ -192,6 +229,12 @@ function causeChain(err: unknown): string {
   const messages: string[] = [];
   for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(e.message ?? '');
   return messages.join(' <- ');
+}
+
+/** The platform's own bytes through the providers this month, all providers together. */
+async function platformBytesIn(world: ChipWorld): Promise<{ sent: bigint; received: bigint }> {
+  const sum = await world.db.platformTraffic.aggregate({ _sum: { bytesSent: true, bytesReceived: true } });
+  return { sent: sum._sum.bytesSent ?? 0n, received: sum._sum.bytesReceived ?? 0n };
 }
 
 async function waitUntilAsync(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {

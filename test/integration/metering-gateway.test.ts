@@ -247,6 +247,27 @@ describe('metering gateway', { timeout: 60_000 }, () => {
     assertWithinOverhead(counted.sent, 300_000, 'sent');
   });
 
+  it('counts the platform\u2019s own requests through a chip\u2019s proxy apart from the chip\u2019s traffic', async (t) => {
+    const gateway = await gatewayFor(t);
+    const chip = gateway.registerChip('pf-1', { resolveUpstream: async () => upstream.urlFor('pf1') });
+    const platform = gateway.platformCredential('pf-1');
+    assert.equal(platform.username, 'platform-pf-1');
+    assert.notEqual(platform.password, chip.password);
+    for (const [credential, size] of [[chip, 200_000], [platform, 50_000]] as const) {
+      const agent = new ProxyAgent({ uri: credential.proxyUrl });
+      const response = await request(`${target.origin}/bytes?n=${size}`, { dispatcher: agent });
+      assert.equal((await response.body.arrayBuffer()).byteLength, size);
+      await agent.close();
+    }
+    await upstream.idle();
+    const chipBytes = gateway.readCounters('pf-1');
+    const platformBytes = gateway.readCounters('pf-1', 'platform');
+    assertWithinOverhead(chipBytes.received, 200_000, 'chip received');
+    assertWithinOverhead(platformBytes.received, 50_000, 'platform received');
+    const observed = upstream.observed('pf1');
+    assert.deepEqual({ sent: chipBytes.sent + platformBytes.sent, received: chipBytes.received + platformBytes.received }, observed, 'together they are what the provider saw');
+  });
+
   it('counts plain-HTTP requests forwarded without a tunnel', async (t) => {
     const gateway = await gatewayFor(t);
     const chip = gateway.registerChip('fw-1', { resolveUpstream: async () => upstream.urlFor('fw1') });

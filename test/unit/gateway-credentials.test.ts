@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chipIdFromUsername, chipUsername, newChipPassword, passwordMatches } from '@chipgate/worker/gateway/chip-credentials';
+import { chipOfUsername, chipUsername, newChipPassword, passwordMatches } from '@chipgate/worker/gateway/chip-credentials';
 import { withoutCredentials } from '@chipgate/activities/logging/redact';
 
 describe('chip credentials', () => {
   it('maps a chip id to its proxy username and back', () => {
     const chipId = '3f1c2a9e-8d7b-4c6a-9e1f-0a2b3c4d5e6f';
     assert.equal(chipUsername(chipId), `chip-${chipId}`);
-    assert.equal(chipIdFromUsername(chipUsername(chipId)), chipId);
-    assert.equal(chipIdFromUsername('acct-session-1'), null);
+    assert.deepEqual(chipOfUsername(chipUsername(chipId)), { chipId, kind: 'chip' });
+    assert.equal(chipOfUsername('acct-session-1'), null);
+  });
+
+  it('gives the platform\u2019s own requests through a chip\u2019s proxy a username of their own', () => {
+    const chipId = '3f1c2a9e-8d7b-4c6a-9e1f-0a2b3c4d5e6f';
+    assert.equal(chipUsername(chipId, 'platform'), `platform-${chipId}`);
+    assert.deepEqual(chipOfUsername(chipUsername(chipId, 'platform')), { chipId, kind: 'platform' });
   });
 
   it('refuses chip ids a Basic credential or a URL could not carry', () => {

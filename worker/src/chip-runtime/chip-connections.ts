@@ -6,8 +6,9 @@ import { buildProxyUrl } from '@chipgate/activities/providers/proxy-endpoint';
 import { echoedExitIp } from '@chipgate/activities/providers/provider-client';
 import { recordChipStatus, recordExitIp } from '@chipgate/activities/chip/chip-records';
 import { flushTrafficCounters } from '@chipgate/activities/chip/traffic-counters';
+import { recordPlatformTraffic } from '@chipgate/activities/chip/platform-traffic';
 import { connectChipSocket, type ChipSocketState } from '../baileys/chip-connection';
-import type { MeteringGateway } from '../gateway/metering-gateway';
+import type { ByteCounts, MeteringGateway } from '../gateway/metering-gateway';
 import { workerLog } from '../logger';
 
 const DIRECT_IP_TTL_MS = 5 * 60_000;
@@ -20,6 +21,10 @@ interface LiveChip {
   proxyId: string;
   counterId: string;
   proxyUrl: string;
+  /** The gateway URL for the platform's own requests through the chip's proxy, counted apart and never billed. */
+  platformProxyUrl: string;
+  /** Platform bytes already added to platform_traffic. */
+  platformRecorded: ByteCounts;
   socket: Awaited<ReturnType<typeof connectChipSocket>> | null;
   /** Counts as last written to chip_traffic_counters; null before the first flush creates the row. */
   flushed: { sent: bigint; received: bigint } | null;
@@ -102,7 +107,17 @@ export class ChipConnections {
         return buildProxyUrl(resolved, sessionId);
       },
     });
-    const chip: LiveChip = { chipId, proxyId: proxy.id, counterId: randomUUID(), proxyUrl: credential.proxyUrl, socket: null, flushed: null, state: 'connecting' };
+    const chip: LiveChip = {
+      chipId,
+      proxyId: proxy.id,
+      counterId: randomUUID(),
+      proxyUrl: credential.proxyUrl,
+      platformProxyUrl: gateway.platformCredential(chipId).proxyUrl,
+      platformRecorded: { sent: 0n, received: 0n },
+      socket: null,
+      flushed: null,
+      state: 'connecting',
+    };
     this.chips.set(chipId, chip);
     await this.flush(chipId);
     await this.openSocket(chip);
@@ -195,6 +210,7 @@ export class ChipConnections {
     // Cutting every connection first means nothing moves between the final flush and unregistering.
     this.deps.gateway.pauseChip(chipId, 'chip disconnected');
     await this.flush(chipId);
+    await this.recordPlatformTraffic(chip);
     this.deps.gateway.unregisterChip(chipId);
     this.chips.delete(chipId);
   }
@@ -225,11 +241,33 @@ export class ChipConnections {
   /**
    * Asks the echo endpoint through the chip's own proxy which address the world sees. An exit
    * address equal to this server's own means the "proxy" let the chip's traffic out unproxied.
+   * The probe is the platform's request, not the customer's: its bytes go to platform_traffic.
    */
   async observeExitIp(chipId: string): Promise<{ exitIp: string; proxied: boolean }> {
-    const [exitIp, directIp] = await Promise.all([echoedExitIp(this.deps.ipEchoUrl, { proxyUrl: this.live(chipId).proxyUrl }), this.directIp()]);
-    await recordExitIp(this.deps.db, chipId, exitIp);
-    return { exitIp, proxied: exitIp !== directIp };
+    const chip = this.live(chipId);
+    try {
+      const [exitIp, directIp] = await Promise.all([echoedExitIp(this.deps.ipEchoUrl, { proxyUrl: chip.platformProxyUrl }), this.directIp()]);
+      await recordExitIp(this.deps.db, chipId, exitIp);
+      return { exitIp, proxied: exitIp !== directIp };
+    } finally {
+      await this.recordPlatformTraffic(chip);
+    }
+  }
+
+  /**
+   * Adds the chip's platform bytes since the last record. Marked recorded before the write, so a
+   * probe and a disconnect at once never add the same bytes twice; a failed write loses them from
+   * the admins' figure only (no customer is billed for them either way).
+   */
+  private async recordPlatformTraffic(chip: LiveChip): Promise<void> {
+    const counts = this.deps.gateway.readCounters(chip.chipId, 'platform');
+    const bytesSent = counts.sent - chip.platformRecorded.sent;
+    const bytesReceived = counts.received - chip.platformRecorded.received;
+    if (bytesSent === 0n && bytesReceived === 0n) return;
+    chip.platformRecorded = counts;
+    await recordPlatformTraffic(this.deps.db, { proxyId: chip.proxyId, bytesSent, bytesReceived, at: new Date() }).catch((err: unknown) =>
+      workerLog.error({ chipId: chip.chipId, err }, 'could not record the exit-IP probe\u2019s platform traffic'),
+    );
   }
 
   /** This server's own address as the echo sees it; asked again every few minutes, unknown if the echo fails. */

@@ -1,18 +1,26 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const USERNAME_PREFIX = 'chip-';
+// The platform's own requests through a chip's proxy (the exit-IP probe) authenticate apart, so the
+// gateway counts them apart and they are never billed to the chip's owner.
+const PLATFORM_USERNAME_PREFIX = 'platform-';
 // Chip ids are UUIDs; the narrow alphabet also keeps ':' (which Basic auth cannot carry) out of usernames.
 const CHIP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export function chipUsername(chipId: string): string {
+/** Whose traffic a gateway connection carries: the chip's own clients', or the platform's. */
+export type TrafficKind = 'chip' | 'platform';
+
+export function chipUsername(chipId: string, kind: TrafficKind = 'chip'): string {
   if (typeof chipId !== 'string' || !CHIP_ID.test(chipId)) {
     throw new RangeError(`chipId must be 1-128 letters, digits, '.', '_' or '-' starting with a letter or digit, got ${typeof chipId === 'string' ? JSON.stringify(chipId) : typeof chipId}`);
   }
-  return `${USERNAME_PREFIX}${chipId}`;
+  return `${kind === 'chip' ? USERNAME_PREFIX : PLATFORM_USERNAME_PREFIX}${chipId}`;
 }
 
-export function chipIdFromUsername(username: string): string | null {
-  return username.startsWith(USERNAME_PREFIX) ? username.slice(USERNAME_PREFIX.length) : null;
+export function chipOfUsername(username: string): { chipId: string; kind: TrafficKind } | null {
+  if (username.startsWith(USERNAME_PREFIX)) return { chipId: username.slice(USERNAME_PREFIX.length), kind: 'chip' };
+  if (username.startsWith(PLATFORM_USERNAME_PREFIX)) return { chipId: username.slice(PLATFORM_USERNAME_PREFIX.length), kind: 'platform' };
+  return null;
 }
 
 export function newChipPassword(): string {

@@ -16,11 +16,12 @@ import {
   type PrepareRequestFunctionResult,
 } from 'proxy-chain';
 import { ByteLedger, type ByteCounts, type ConnectionReading } from './byte-ledger';
-import { chipIdFromUsername, chipUsername, newChipPassword, passwordMatches } from './chip-credentials';
+import { chipOfUsername, chipUsername, newChipPassword, passwordMatches, type TrafficKind } from './chip-credentials';
 import { withoutCredentials } from '@chipgate/activities/logging/redact';
 import { workerLog } from '../logger';
 
 export type { ByteCounts } from './byte-ledger';
+export type { TrafficKind } from './chip-credentials';
 
 export interface MeteringGatewayOptions {
   host?: string;
@@ -52,6 +53,11 @@ export interface MeteringGateway {
    * counters stay, so clients configured with its proxyUrl keep working).
    */
   registerChip(chipId: string, opts: RegisterChipOptions): ChipCredential;
+  /**
+   * The chip's second credential, for the platform's own requests through the chip's proxy (the
+   * exit-IP probe): the same upstream and pause, counted apart in `readCounters(chipId, 'platform')`.
+   */
+  platformCredential(chipId: string): ChipCredential;
   /** Forgets the chip and cuts its live connections; unknown chips are ignored. */
   unregisterChip(chipId: string): void;
   /** Refuses the chip's new connections with 403 "chip paused: <reason>" and cuts its live ones. */
@@ -59,7 +65,7 @@ export interface MeteringGateway {
   resumeChip(chipId: string): void;
   isPaused(chipId: string): boolean;
   /** Bytes since registration: closed connections plus open ones up to now. Still readable after close(). */
-  readCounters(chipId: string): ByteCounts;
+  readCounters(chipId: string, kind?: TrafficKind): ByteCounts;
   /** Connections open through the gateway now, every chip's. */
   openConnections(): number;
   /** Cuts every connection and stops listening; counters stay readable for a final flush. */
@@ -68,9 +74,14 @@ export interface MeteringGateway {
 
 interface Chip {
   id: string;
-  credential: ChipCredential;
+  credentials: Record<TrafficKind, ChipCredential>;
   resolveUpstream: () => Promise<string>;
   pausedReason: string | null;
+  ledgers: Record<TrafficKind, ByteLedger>;
+}
+
+interface ChipConnection {
+  chip: Chip;
   ledger: ByteLedger;
 }
 
@@ -93,7 +104,7 @@ export async function startMeteringGateway({
   onError = (error) => workerLog.error({ component: 'metering-gateway', err: error }, 'gateway connection failed'),
 }: MeteringGatewayOptions = {}): Promise<MeteringGateway> {
   const chips = new Map<string, Chip>();
-  const connectionChips = new Map<number, Chip>();
+  const connectionChips = new Map<number, ChipConnection>();
   let closing: Promise<void> | null = null;
 
   // Plain-HTTP requests are forwarded on fresh upstream sockets. Node's default agent pools them, and
@@ -110,10 +121,10 @@ export async function startMeteringGateway({
     return chip;
   };
 
-  const authenticate = (username: string, password: string): Chip | null => {
-    const chipId = chipIdFromUsername(username);
-    const chip = chipId === null ? undefined : chips.get(chipId);
-    return chip && passwordMatches(password, chip.credential.password) ? chip : null;
+  const authenticate = (username: string, password: string): ChipConnection | null => {
+    const named = chipOfUsername(username);
+    const chip = named === null ? undefined : chips.get(named.chipId);
+    return chip && named && passwordMatches(password, chip.credentials[named.kind].password) ? { chip, ledger: chip.ledgers[named.kind] } : null;
   };
 
   const assertMayConnect = (chip: Chip): void => {
@@ -144,16 +155,17 @@ export async function startMeteringGateway({
     password,
     isHttp,
   }: PrepareRequestFunctionOpts): Promise<PrepareRequestFunctionResult> => {
-    const chip = authenticate(username, password);
-    if (!chip) return { requestAuthentication: true, failMsg: 'Invalid proxy credentials' };
-    // A keep-alive connection carries one chip only, or its bytes could not be told apart.
+    const authenticated = authenticate(username, password);
+    if (!authenticated) return { requestAuthentication: true, failMsg: 'Invalid proxy credentials' };
+    const { chip, ledger } = authenticated;
+    // A keep-alive connection carries one chip's one kind of traffic only, or its bytes could not be told apart.
     const boundTo = connectionChips.get(connectionId);
-    if (boundTo && boundTo !== chip) {
+    if (boundTo && boundTo.ledger !== ledger) {
       throw new RequestError('This connection already carries another chip; open one connection per chip', 403);
     }
     assertMayConnect(chip);
-    connectionChips.set(connectionId, chip);
-    chip.ledger.open(connectionId);
+    connectionChips.set(connectionId, authenticated);
+    ledger.open(connectionId);
     const upstreamProxyUrl = await resolveUpstream(chip);
     // Pause, unregister or close may have happened while the upstream was being resolved.
     assertMayConnect(chip);
@@ -163,10 +175,10 @@ export async function startMeteringGateway({
   const server = new Server({ host, port, prepareRequestFunction: prepareRequest, authRealm: 'Chipgate' });
 
   server.on('connectionClosed', ({ connectionId, stats }: { connectionId: number; stats?: ConnectionStats }) => {
-    const chip = connectionChips.get(connectionId);
-    if (!chip) return;
+    const connection = connectionChips.get(connectionId);
+    if (!connection) return;
     connectionChips.delete(connectionId);
-    chip.ledger.close(connectionId, stats && readingOf(stats));
+    connection.ledger.close(connectionId, stats && readingOf(stats));
   });
   server.on('tunnelConnectFailed', ({ customTag, response }: { customTag: unknown; response: http.IncomingMessage }) => {
     onError(new Error(`Upstream proxy refused a tunnel of chip ${String(customTag)} with HTTP ${response.statusCode}`));
@@ -190,6 +202,12 @@ export async function startMeteringGateway({
     throw new Error(`Metering gateway could not listen on ${host}:${port}: ${messageOf(error)}`);
   }
   const url = `http://${net.isIPv6(host) ? `[${host}]` : host}:${server.port}`;
+  const newCredential = (chipId: string, kind: TrafficKind): ChipCredential => {
+    const username = chipUsername(chipId, kind);
+    const password = newChipPassword();
+    return { username, password, proxyUrl: `http://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${url.slice('http://'.length)}` };
+  };
+  const connectionsOf = (chip: Chip): number[] => [...chip.ledgers.chip.connectionIds(), ...chip.ledgers.platform.connectionIds()];
 
   return {
     url,
@@ -203,24 +221,22 @@ export async function startMeteringGateway({
       const existing = chips.get(chipId);
       if (existing) {
         existing.resolveUpstream = resolveUpstream;
-        return { ...existing.credential };
+        return { ...existing.credentials.chip };
       }
-      const username = chipUsername(chipId);
-      const password = newChipPassword();
-      const credential = {
-        username,
-        password,
-        proxyUrl: `http://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${url.slice('http://'.length)}`,
-      };
-      chips.set(chipId, { id: chipId, credential, resolveUpstream, pausedReason: null, ledger: new ByteLedger() });
-      return { ...credential };
+      const credentials = { chip: newCredential(chipId, 'chip'), platform: newCredential(chipId, 'platform') };
+      chips.set(chipId, { id: chipId, credentials, resolveUpstream, pausedReason: null, ledgers: { chip: new ByteLedger(), platform: new ByteLedger() } });
+      return { ...credentials.chip };
+    },
+
+    platformCredential(chipId) {
+      return { ...requireChip(chipId).credentials.platform };
     },
 
     unregisterChip(chipId) {
       const chip = chips.get(chipId);
       if (!chip) return;
       chips.delete(chipId);
-      cut(chip.ledger.connectionIds(), `chip ${chipId} unregistered`);
+      cut(connectionsOf(chip), `chip ${chipId} unregistered`);
     },
 
     pauseChip(chipId, reason) {
@@ -229,7 +245,7 @@ export async function startMeteringGateway({
       }
       const chip = requireChip(chipId);
       chip.pausedReason = reason;
-      cut(chip.ledger.connectionIds(), `chip paused: ${reason}`);
+      cut(connectionsOf(chip), `chip paused: ${reason}`);
     },
 
     resumeChip(chipId) {
@@ -240,13 +256,13 @@ export async function startMeteringGateway({
       return requireChip(chipId).pausedReason !== null;
     },
 
-    readCounters(chipId) {
-      const chip = requireChip(chipId);
-      for (const connectionId of chip.ledger.connectionIds()) {
+    readCounters(chipId, kind = 'chip') {
+      const ledger = requireChip(chipId).ledgers[kind];
+      for (const connectionId of ledger.connectionIds()) {
         const stats = server.getConnectionStats(connectionId);
-        if (stats) chip.ledger.observe(connectionId, readingOf(stats));
+        if (stats) ledger.observe(connectionId, readingOf(stats));
       }
-      return chip.ledger.totals();
+      return ledger.totals();
     },
 
     openConnections() {

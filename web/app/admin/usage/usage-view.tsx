@@ -60,6 +60,14 @@ export function AdminUsageView() {
               />
             </section>
           </div>
+          <section className="card" aria-labelledby="platform-heading">
+            <h2 id="platform-heading">Platform traffic</h2>
+            <p className="muted">The chips&apos; exit-IP probes (at most hourly per chip): the providers bill them to us, no customer pays for them, and they are not in the totals above.</p>
+            <BarList
+              title="Platform bytes and cost per provider"
+              data={report.data.platform.map((p) => ({ key: p.id, label: p.label, value: p.bytes, detail: formatMoneyList([p.cost]) }))}
+            />
+          </section>
         </>
       )}
       <section className="card" aria-labelledby="alerts-log-heading">

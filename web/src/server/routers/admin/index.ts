@@ -6,6 +6,7 @@ import { listCustomers, setCustomerPlan } from '../../services/customers';
 import { billingMonth, monthInput } from '../../services/month';
 import { createRotatingProxy, listProxies, setProxyActive } from '../../services/proxies';
 import { alertsForMonth, dailyUsage, usageByCustomer, usageByProvider, usageTotals } from '../../services/usage';
+import { platformTrafficByProvider } from '../../services/platform-traffic';
 import { adminProcedure, router } from '../../trpc';
 import { currencyCode, decimalText, idInput } from '../../validation';
 import { adminProvidersRouter } from './providers';
@@ -61,16 +62,17 @@ export const adminRouter = router({
   }),
 
   usage: router({
-    /** Per day, per provider and per customer for one month, plus the month's totals. */
+    /** Per day, per provider and per customer for one month, plus the month's totals and the platform's own traffic. */
     report: adminProcedure.input(monthOnly).query(async ({ ctx, input }) => {
       const month = billingMonth(input?.month);
-      const [totals, daily, providers, customers] = await Promise.all([
+      const [totals, daily, providers, customers, platform] = await Promise.all([
         usageTotals(ctx.db, { month: month.date }),
         dailyUsage(ctx.db, month),
         usageByProvider(ctx.db, month),
         usageByCustomer(ctx.db, month),
+        platformTrafficByProvider(ctx.db, month),
       ]);
-      return { month: month.key, totals, daily, providers, customers };
+      return { month: month.key, totals, daily, providers, customers, platform };
     }),
     alerts: adminProcedure.input(monthOnly).query(({ ctx, input }) => alertsForMonth(ctx.db, billingMonth(input?.month))),
   }),
