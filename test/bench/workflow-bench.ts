@@ -26,6 +26,7 @@ import { freePort } from '../stack/ports';
 import { dropDatabase, ensureDatabase, startPostgres } from '../stack/postgres';
 import { startTemporal } from '../stack/temporal';
 import { rawQuery } from '../support/database';
+import { tickCosts } from '../support/history';
 import { cpuMs, startBenchChild, type BenchChild, type ProcessStats } from './children';
 import { findProcess, machineCpu, postmasterPid, threadCpuSeconds, treeCpuSeconds, vmRssBytes } from './proc';
 import { fmt, fmtBytes, mapLimit, percentile, sleep, table } from './stats';
@@ -86,6 +87,10 @@ export interface WorkflowStep {
   workerThreadsPct: { main: number; workflowThreads: number; temporalCore: number; other: number } | null;
   worker: { rssStart: number; rssEnd: number; heapUsedEnd: number; eventLoopUtilization: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   temporalRss: number | null;
+  /** Temporal actions and history events per meter tick, counted in the current run's history of a few sampled chips. */
+  tickCost: { chips: number; ticks: number; actionsMax: number; actionsMean: number; eventsMax: number; eventsMean: number };
+  /** Worker RSS above the idle worker's, per chip: workflow cache, gateway registration, Baileys' (unanswered) socket. */
+  workerRssPerChip: number;
   /** From a sample of chips' workflow state at the end of the window. */
   stateSample: { sampled: number; withLastError: number; errors: string[]; statuses: Record<string, number> };
 }
@@ -276,6 +281,8 @@ export async function runWorkflowBench(
       step.openChips = openChips;
       step.connectSeconds = connectSeconds;
       step.stateSample = await stateSample(chips, chipIds);
+      step.tickCost = await tickCostSample(client, chipIds);
+      step.workerRssPerChip = (step.worker.rssEnd - workerIdle.rss) / chipIds.length;
       step.temporalRss = temporalPid === null ? null : vmRssBytes(temporalPid);
       steps.push(step);
       log(
@@ -443,8 +450,25 @@ async function evaluate(databaseUrl: string, chipIds: string[], t0: Date, t1: Da
       loopDelayMaxMs: after.worker.loopDelayMaxMs,
     },
     temporalRss: null,
+    tickCost: { chips: 0, ticks: 0, actionsMax: 0, actionsMean: 0, eventsMax: 0, eventsMean: 0 },
+    workerRssPerChip: 0,
     stateSample: { sampled: 0, withLastError: 0, errors: [], statuses: {} },
   };
+}
+
+/** What a steady meter tick costs in Temporal, read from real histories (the bench's chips only meter). */
+async function tickCostSample(client: Client, chipIds: string[]): Promise<WorkflowStep['tickCost']> {
+  const picked = chipIds.filter((_, i) => i % Math.max(1, Math.floor(chipIds.length / 5)) === 0).slice(0, 5);
+  const ticks = [];
+  for (const id of picked) {
+    const events = (await client.workflow.getHandle(chipWorkflowId(id)).fetchHistory()).events ?? [];
+    // The first tick after the connect carries the forced exit-IP probe; the rest are the steady ones.
+    ticks.push(...tickCosts(events).slice(1));
+  }
+  const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN);
+  const actions = ticks.map((t) => t.actions);
+  const events = ticks.map((t) => t.events);
+  return { chips: picked.length, ticks: ticks.length, actionsMax: Math.max(...actions), actionsMean: mean(actions), eventsMax: Math.max(...events), eventsMean: mean(events) };
 }
 
 /** Queries a few chips' workflow state (queries are worker work too, so only a sample). */
@@ -484,7 +508,7 @@ export function formatWorkflowBench(r: WorkflowBenchResult): string {
   const o = r.options;
   const pct = (v: number | null) => (v === null ? 'n/a' : `${fmt(v, 0)}%`);
   const rows = [
-    ['Chips on one worker', 'keeps up', `${PLACED} / metered`, 'expected meters/s', 'achieved', '%', 'lag p50 / p95 / max (ms)', 'worker CPU', 'Temporal CPU', 'Postgres CPU', 'stand-in CPU', 'other procs', 'machine busy', 'worker RSS', 'ELU', 'loop p99'],
+    ['Chips on one worker', 'keeps up', `${PLACED} / metered`, 'expected meters/s', 'achieved', '%', 'lag p50 / p95 / max (ms)', 'worker CPU', 'Temporal CPU', 'Postgres CPU', 'stand-in CPU', 'other procs', 'machine busy', 'worker RSS', 'RSS per chip', 'ELU', 'loop p99'],
     ...r.steps.map((s) => [
       `${s.chips}${s.sustained ? '  ✔ sustained' : '  ✘ not sustained'}`,
       s.keepsUp ? 'yes' : 'NO',
@@ -500,6 +524,7 @@ export function formatWorkflowBench(r: WorkflowBenchResult): string {
       pct(s.cpuPctOfOneCore.others),
       pct(s.cpuPctOfOneCore.machineBusyPctOfAllCores),
       fmtBytes(s.worker.rssEnd),
+      fmtBytes(s.workerRssPerChip),
       fmt(s.worker.eventLoopUtilization, 2),
       `${fmt(s.worker.loopDelayP99Ms, 0)} ms`,
     ]),
@@ -548,6 +573,10 @@ export function formatWorkflowBench(r: WorkflowBenchResult): string {
     );
   }
   for (const s of r.steps) {
+    const c = s.tickCost;
+    lines.push(
+      `  ${s.chips} chips: a meter tick costs ${c.actionsMax} Temporal actions and ${c.eventsMax} history events at most (mean ${fmt(c.actionsMean, 2)} / ${fmt(c.eventsMean, 1)}; ${c.ticks} ticks of ${c.chips} chips' histories)`,
+    );
     lines.push(`  ${s.chips} chips: workflow status of ${s.stateSample.sampled} sampled chips: ${Object.entries(s.stateSample.statuses).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (s.stateSample.withLastError > 0) lines.push(`  ${s.chips} chips: ${s.stateSample.withLastError}/${s.stateSample.sampled} sampled chips report lastError: ${s.stateSample.errors.join(' | ')}`);
     if (s.inferredMetersWithoutRow > 0) lines.push(`  ${s.chips} chips: ${s.inferredMetersWithoutRow} meter cycles inferred from period gaps (no bytes, so no usage row)`);
