@@ -176,6 +176,25 @@ describe('GB top-up purchase: Stripe Checkout stand-in → signed webhook → pu
     await deletedListener.terminate('test over: a deleted chip is never told');
   });
 
+  it("credits a payment made at 23:59:50 UTC and processed after midnight to the month it was paid in (Stripe's event time)", async () => {
+    const user = await newUser();
+    const { orderId, sessionId } = await openedOrder(user.id);
+    // The order was placed ten minutes before this month began and paid ten seconds before; its webhook
+    // arrives now, well after midnight.
+    const monthBegan = new Date(`${billingMonthOf(new Date())}T00:00:00Z`);
+    await db.topUpOrder.update({ where: { id: orderId }, data: { createdAt: new Date(monthBegan.getTime() - 10 * 60_000) } });
+    const paidAt = new Date(monthBegan.getTime() - 10_000);
+
+    const delivery = await stripe.pay(sessionId, { paidAt: paidAt.getTime() / 1000 });
+    assert.equal(delivery.status, 200, delivery.body);
+    assert.equal((await resultOf(orderId)).status, 'PAID');
+
+    const [credit] = await creditsOf(orderId);
+    const previousMonth = billingMonthOf(paidAt);
+    assert.equal(credit?.month.toISOString().slice(0, 10), previousMonth, `credited to ${previousMonth}, the month of the payment`);
+    assert.equal((await db.topUpOrder.findUniqueOrThrow({ where: { id: orderId } })).paidAt?.toISOString(), paidAt.toISOString());
+  });
+
   /** Another checkout on the same Stripe account (a payment link, another product): what an attacker can pay. */
   async function foreignCheckout(params: Record<string, string>): Promise<string> {
     const form = new URLSearchParams({

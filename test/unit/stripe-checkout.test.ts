@@ -133,14 +133,25 @@ describe('verifyStripeSignature', () => {
 
 describe('readStripeEvent', () => {
   const orderId = randomUUID();
-  const event = (type: string, session: Record<string, unknown>) =>
-    JSON.stringify({ id: 'evt_123', object: 'event', type, created: NOW_SECONDS, data: { object: { id: 'cs_test_1', object: 'checkout.session', ...session } } });
+  const event = (type: string, session: Record<string, unknown>, created = NOW_SECONDS) =>
+    JSON.stringify({ id: 'evt_123', object: 'event', type, created, data: { object: { id: 'cs_test_1', object: 'checkout.session', ...session } } });
 
   it('reads a paid checkout.session.completed as a payment confirmation for the order in its metadata', () => {
     const parsed = readStripeEvent(
       event('checkout.session.completed', { payment_status: 'paid', metadata: { order_id: orderId }, client_reference_id: orderId, amount_total: 1990, currency: 'brl' }),
     );
-    assert.deepEqual(parsed, { type: 'payment_confirmed', eventId: 'evt_123', orderId, sessionId: 'cs_test_1', amount: '19.90', currency: 'BRL' });
+    assert.deepEqual(parsed, { type: 'payment_confirmed', eventId: 'evt_123', orderId, sessionId: 'cs_test_1', amount: '19.90', currency: 'BRL', paidAt: NOW.toISOString() });
+  });
+
+  it("takes the payment's time from the event's created (unix seconds), not from when it is read", () => {
+    const lastSecondsOfNovember = Date.UTC(2026, 10, 30, 23, 59, 50) / 1000;
+    const parsed = readStripeEvent(event('checkout.session.completed', { payment_status: 'paid', metadata: { order_id: orderId }, amount_total: 1990, currency: 'brl' }, lastSecondsOfNovember));
+    assert.equal(parsed.type === 'payment_confirmed' ? parsed.paidAt : undefined, '2026-11-30T23:59:50.000Z');
+  });
+
+  it('refuses an event without its created time as malformed', () => {
+    const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'checkout.session.completed', data: { object: {} } });
+    assert.throws(() => readStripeEvent(body), refusal('malformed', /not a Stripe event: created/));
   });
 
   it('never takes the order from client_reference_id (anyone can put it on a payment link)', () => {
@@ -163,13 +174,13 @@ describe('readStripeEvent', () => {
     assert.match(unpaid.type === 'ignored' ? unpaid.why : '', /payment_status is unpaid/);
     const foreign = readStripeEvent(event('checkout.session.completed', { payment_status: 'paid', metadata: { order_id: 'INV-2026-1' } }));
     assert.equal(foreign.type, 'ignored');
-    const other = readStripeEvent(JSON.stringify({ id: 'evt_9', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } }));
+    const other = readStripeEvent(JSON.stringify({ id: 'evt_9', object: 'event', type: 'customer.created', created: NOW_SECONDS, data: { object: { id: 'cus_1' } } }));
     assert.deepEqual(other, { type: 'ignored', eventId: 'evt_9', providerType: 'customer.created', why: 'not a checkout session outcome' });
   });
 
   it('refuses a body that is not a Stripe event as malformed, saying what is missing', () => {
     assert.throws(() => readStripeEvent('not json'), refusal('malformed', /webhook body is not JSON/));
-    assert.throws(() => readStripeEvent('{"id":"evt_1","object":"event","type":"checkout.session.completed"}'), refusal('malformed', /not a Stripe event: data/));
+    assert.throws(() => readStripeEvent(`{"id":"evt_1","object":"event","type":"checkout.session.completed","created":${NOW_SECONDS}}`), refusal('malformed', /not a Stripe event: data/));
     assert.throws(() => readStripeEvent(event('checkout.session.completed', { object: 'payment_intent' })), refusal('malformed', /does not hold a checkout session/));
   });
 });
@@ -181,13 +192,14 @@ describe('StripeCheckout.parseWebhook', () => {
     id: 'evt_live',
     object: 'event',
     type: 'checkout.session.completed',
+    created: NOW_SECONDS,
     data: { object: { id: 'cs_test_live', object: 'checkout.session', payment_status: 'paid', metadata: { order_id: orderId }, amount_total: 500, currency: 'jpy' } },
   });
 
   it('verifies the Stripe-Signature header (any case) and reads the event', async () => {
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = new Headers({ 'stripe-signature': sign(body, { timestamp }) });
-    assert.deepEqual(await provider.parseWebhook(body, headers), { type: 'payment_confirmed', eventId: 'evt_live', orderId, sessionId: 'cs_test_live', amount: '500', currency: 'JPY' });
+    assert.deepEqual(await provider.parseWebhook(body, headers), { type: 'payment_confirmed', eventId: 'evt_live', orderId, sessionId: 'cs_test_live', amount: '500', currency: 'JPY', paidAt: NOW.toISOString() });
   });
 
   it('refuses a forged body before reading it', async () => {

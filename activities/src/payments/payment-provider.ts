@@ -34,8 +34,11 @@ export type CheckoutClosing = 'expired' | 'paid';
  * `ignored` is an authentic event Chipgate has no use for; it is acknowledged so the provider stops resending it.
  */
 export type PaymentEvent =
-  /** `amount` is a decimal in the currency's major unit ("19.90"), `currency` an upper-case ISO code. */
-  | { type: 'payment_confirmed'; eventId: string; orderId: string; sessionId: string; amount: string; currency: string }
+  /**
+   * `amount` is a decimal in the currency's major unit ("19.90"), `currency` an upper-case ISO code,
+   * `paidAt` (ISO) the provider's time of the payment event, which decides the month credited.
+   */
+  | { type: 'payment_confirmed'; eventId: string; orderId: string; sessionId: string; amount: string; currency: string; paidAt: string }
   | { type: 'checkout_expired'; eventId: string; orderId: string; sessionId: string }
   | { type: 'ignored'; eventId: string; providerType: string; why: string };
 

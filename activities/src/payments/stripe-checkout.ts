@@ -187,7 +187,9 @@ export function readStripeEvent(rawBody: string): PaymentEvent {
     throw new PaymentWebhookError('malformed', `${type} event ${eventId} does not say how much was paid (amount_total, currency)`);
   }
   const currency = session.data.currency.toUpperCase();
-  return { type: 'payment_confirmed', eventId, orderId, sessionId, amount: fromStripeUnitAmount(session.data.amount_total, currency), currency };
+  // Stripe's `created` is when the payment completed (unix seconds), the same on every resend of the event.
+  const paidAt = new Date(event.data.created * 1000).toISOString();
+  return { type: 'payment_confirmed', eventId, orderId, sessionId, amount: fromStripeUnitAmount(session.data.amount_total, currency), currency, paidAt };
 }
 
 /** Stripe's currencies whose smallest unit is the unit itself, and those with three decimals (docs.stripe.com/currencies). */
@@ -243,6 +245,7 @@ const stripeEvent = z.object({
   id: z.string().min(1),
   object: z.literal('event'),
   type: z.string().min(1),
+  created: z.number().int().positive(),
   data: z.object({ object: z.unknown() }),
 });
 const checkoutAmounts = z.object({

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '@chipgate/db';
 import { PaymentConfigError, PaymentProviderError, type PaymentProvider } from '../payments/payment-provider';
 import { paymentMismatch } from './payment-match';
+import { creditedPaymentTime } from './payment-time';
 import { recordPaymentMismatch } from './payment-mismatches';
 import {
   closeUnpaidOrder,
@@ -84,10 +85,10 @@ export function createTopUpActivities({ db, payments, appUrl }: TopUpActivityDep
      * asked about the order's own checkout, and only a paid one for the order's exact amount and currency
      * credits it (order PAID and GB credited in one transaction; a repeat credits nothing).
      */
-    async creditTopUpOrder(input: { orderId: string; eventId: string }): Promise<CreditOutcome> {
+    async creditTopUpOrder(input: { orderId: string; eventId: string; paidAt?: string }): Promise<CreditOutcome> {
       const { orderId, eventId } = input;
       const order = await known(orderId, async () =>
-        (await db.topUpOrder.findUnique({ where: { id: orderId }, select: { status: true, checkoutSessionId: true, price: true, currency: true } })) ??
+        (await db.topUpOrder.findUnique({ where: { id: orderId }, select: { status: true, checkoutSessionId: true, price: true, currency: true, createdAt: true } })) ??
         missing(orderId),
       );
       if (order.status === 'PAID') return { outcome: 'already_credited' };
@@ -106,7 +107,8 @@ export function createTopUpActivities({ db, payments, appUrl }: TopUpActivityDep
         });
         return { outcome: 'not_paid', reason };
       }
-      return known(orderId, () => settleTopUpPayment(db, { orderId, paymentRef: `event ${eventId}`, paidAt: new Date() }));
+      const paidAt = creditedPaymentTime(input.paidAt === undefined ? undefined : new Date(input.paidAt), { placedAt: order.createdAt, processedAt: new Date() });
+      return known(orderId, () => settleTopUpPayment(db, { orderId, paymentRef: `event ${eventId}`, paidAt }));
     },
 
     /**

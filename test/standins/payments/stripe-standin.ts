@@ -65,8 +65,12 @@ export interface StripeStandIn {
   /** Give it to Chipgate as STRIPE_API_BASE. */
   apiBase: string;
   setWebhookUrl(url: string): void;
-  /** What the payer's "Pay" button does: completes the session and delivers a signed checkout.session.completed. */
-  pay(sessionId: string): Promise<WebhookDelivery>;
+  /**
+   * What the payer's "Pay" button does: completes the session and delivers a signed checkout.session.completed.
+   * `paidAt` (unix seconds, default now) is the event's `created`: a payment made just before midnight whose
+   * delivery arrives after it, as Stripe's late or retried deliveries do (they keep the event's time).
+   */
+  pay(sessionId: string, options?: { paidAt?: number }): Promise<WebhookDelivery>;
   /** Delivers the last event again, freshly signed, as Stripe does when it retries or an operator resends. */
   replayLastEvent(): Promise<WebhookDelivery>;
   /** Delivers a genuinely signed event about a session in any state (out-of-order and late deliveries). */
@@ -99,8 +103,8 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     return session;
   }
 
-  function eventFor(type: string, session: CheckoutSessionObject): StripeEvent {
-    return { id: `evt_test_${token(24)}`, object: 'event', type, created: now(), livemode: false, data: { object: structuredClone(session) } };
+  function eventFor(type: string, session: CheckoutSessionObject, created = now()): StripeEvent {
+    return { id: `evt_test_${token(24)}`, object: 'event', type, created, livemode: false, data: { object: structuredClone(session) } };
   }
 
   async function deliver(event: StripeEvent, signing: 'valid' | Forgery = 'valid'): Promise<WebhookDelivery> {
@@ -131,14 +135,14 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     pendingDeliveries.add(delivery);
   }
 
-  async function pay(sessionId: string): Promise<WebhookDelivery> {
+  async function pay(sessionId: string, options?: { paidAt?: number }): Promise<WebhookDelivery> {
     const session = current(sessionId);
     if (!session) throw new Error(`Stripe stand-in: no checkout session ${sessionId}`);
     if (session.status !== 'open') throw new Error(`Stripe stand-in: checkout session ${sessionId} is ${session.status} and cannot be paid`);
     session.status = 'complete';
     session.payment_status = 'paid';
     session.payment_intent = `pi_test_${token(24)}`;
-    return deliver(eventFor('checkout.session.completed', session));
+    return deliver(eventFor('checkout.session.completed', session, options?.paidAt));
   }
 
   function createSession(form: URLSearchParams): CheckoutSessionObject | StripeApiError {

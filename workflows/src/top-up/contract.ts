@@ -12,6 +12,8 @@ export interface PaymentConfirmed {
   orderId: string;
   /** The provider's event id, kept on the credit for audit. */
   eventId: string;
+  /** The provider's time of the payment (ISO); absent in signals sent before it was carried. */
+  paidAt?: string;
 }
 
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmed]>('paymentConfirmed');

@@ -65,7 +65,7 @@ async function purchase(orderId: string, state: { payment?: PaymentConfirmed; ch
     state.payment = undefined;
     // A signal proves nothing by itself (anyone who reaches Temporal can send one): the activity asks the
     // payment provider about the order's own checkout, and credits only what it confirms.
-    const settled = await settle.creditTopUpOrder({ orderId, eventId: reported.eventId });
+    const settled = await settle.creditTopUpOrder({ orderId, eventId: reported.eventId, paidAt: reported.paidAt });
     if (settled.outcome === 'not_paid') {
       log.warn('payment confirmation not backed by the provider; still waiting', { orderId, reason: settled.reason });
       continue;

@@ -35,7 +35,7 @@ export function TopUpsView({ returnedOrderId, checkout }: { returnedOrderId: str
         <h1>Buy GB</h1>
       </div>
       {returnedOrderId && checkout ? <ReturnNotice order={returned} checkout={checkout} /> : null}
-      <AllowanceCard title={`Allowance for ${formatMonth(currentMonthKey())}`} testIdPrefix="top-up" footer={() => <p className="muted">Top-ups count for the month they are bought in.</p>} />
+      <AllowanceCard title={`Allowance for ${formatMonth(currentMonthKey())}`} testIdPrefix="top-up" footer={() => <p className="muted">Top-ups count for the month (UTC) in which you paid, by the payment provider's time of the payment, even when we process it after midnight.</p>} />
       <Packs />
       <section className="card" aria-labelledby="orders-heading">
         <h2 id="orders-heading">My orders</h2>

@@ -4,6 +4,7 @@ import type { Db } from '@chipgate/db';
 import { PaymentWebhookError, type PaymentEvent, type PaymentProvider } from '@chipgate/activities/payments/payment-provider';
 import { paymentMismatch } from '@chipgate/activities/top-ups/payment-match';
 import { recordPaymentMismatch } from '@chipgate/activities/top-ups/payment-mismatches';
+import { creditedPaymentTime } from '@chipgate/activities/top-ups/payment-time';
 import { liveChipIdsOfOrderOwner, settleTopUpPayment, UnknownTopUpOrderError } from '@chipgate/activities/top-ups/top-up-orders';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { topUpPurchaseClient } from '@chipgate/workflows/client/top-up-client';
@@ -53,8 +54,8 @@ export async function handlePaymentWebhook(request: Request, deps: PaymentWebhoo
 }
 
 async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, event: Extract<PaymentEvent, { type: 'payment_confirmed' }>): Promise<string> {
-  const { orderId, eventId } = event;
-  const order = await db.topUpOrder.findUnique({ where: { id: orderId }, select: { checkoutSessionId: true, price: true, currency: true } });
+  const { orderId, eventId, paidAt } = event;
+  const order = await db.topUpOrder.findUnique({ where: { id: orderId }, select: { checkoutSessionId: true, price: true, currency: true, createdAt: true } });
   if (!order) {
     // Another environment sharing the provider account, most likely; resending will not create the order.
     webLog.warn(`payment webhook ${eventId} names order ${orderId}, which does not exist here`);
@@ -81,11 +82,15 @@ async function confirmPayment({ db, payments, temporal }: PaymentWebhookDeps, ev
     return 'mismatch recorded';
   }
   const purchases = topUpPurchaseClient(await temporal());
-  if (await purchases.confirmPayment({ orderId, eventId })) return 'payment handed to the purchase workflow';
+  if (await purchases.confirmPayment({ orderId, eventId, paidAt })) return 'payment handed to the purchase workflow';
   // No workflow waits for this order any more (it ended, or was lost): the same idempotent credit is applied here.
   let settled;
   try {
-    settled = await settleTopUpPayment(db, { orderId, paymentRef: `event ${eventId}`, paidAt: new Date() });
+    settled = await settleTopUpPayment(db, {
+      orderId,
+      paymentRef: `event ${eventId}`,
+      paidAt: creditedPaymentTime(new Date(paidAt), { placedAt: order.createdAt, processedAt: new Date() }),
+    });
   } catch (err) {
     if (!(err instanceof UnknownTopUpOrderError)) throw err;
     return 'unknown order';
