@@ -137,7 +137,7 @@ describe('web hardening', () => {
     const legacy = await legacyScryptHash('legacy-password');
     const user = await createUser('legacy', 'USER', legacy);
     await createCaller({ db, user: null, temporal: unreachableTemporal, clientAddress: '192.0.2.60' }).auth.signIn({ email: user.email, password: 'legacy-password' });
-    const stored = (await db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash;
+    const stored = (await db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash ?? '';
     assert.notEqual(stored, legacy, 'rehashed');
     assert.ok(Number(stored.split('$')[1]) >= 2 ** 17);
     assert.ok(await verifyPassword('legacy-password', stored));

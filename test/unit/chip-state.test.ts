@@ -15,6 +15,7 @@ import {
   nextStep,
   pauseReason,
   snapshot,
+  wantsToRun,
   type ChipRunState,
   type Standing,
 } from '@chipgate/workflows/chip/state';
@@ -119,6 +120,19 @@ describe('chip state: metering and quota', () => {
     assert.equal(judged(s, standing({ overQuota: true })).crossedIntoOverQuota, false, 'still over: no news');
     judged(s, standing({ overQuota: false }));
     assert.equal(s.quotaPaused, false);
+  });
+
+  it('keeps a disabled account\u2019s chip paused whatever the quota, and after enabling pauses it only if over quota', () => {
+    const s = connected();
+    judged(s, standing({ accountDisabled: true }));
+    assert.equal(wantsToRun(s), false);
+    assert.equal(pauseReason(s), 'account disabled');
+    assert.equal(judged(s, standing({ accountDisabled: true, overQuota: true })).crossedIntoOverQuota, true, 'quota is still judged while disabled');
+    judged(s, standing({ overQuota: true }));
+    assert.equal(pauseReason(s), 'monthly quota reached');
+    judged(s, standing({}));
+    assert.equal(wantsToRun(s), true);
+    assert.equal('accountDisabled' in s, false, 'an enabled chip carries no trace of it');
   });
 });
 

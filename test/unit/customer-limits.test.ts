@@ -19,3 +19,11 @@ describe('pendingTopUpRefusal', () => {
     );
   });
 });
+
+describe('chipLimitRefusal with a customer limit of their own', () => {
+  it('takes the customer limit over the plan, higher or lower', () => {
+    assert.equal(chipLimitRefusal(2, { name: 'Free', chipLimit: 2 }, 5), null);
+    assert.equal(chipLimitRefusal(1, { name: 'Business', chipLimit: 10 }, 1), 'Your account allows 1 chip, and you have 1. Remove a chip, or ask us for a larger plan.');
+    assert.match(chipLimitRefusal(0, { name: 'Business', chipLimit: 10 }, 0) ?? '', /account allows 0 chips/);
+  });
+});

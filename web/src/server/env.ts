@@ -79,6 +79,18 @@ const webEnvSchema = (production: boolean) =>
     CHIPGATE_METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
     /** The app's public URL: its origin is accepted on cookie-carrying mutations besides the request's own. */
     CHIPGATE_APP_URL: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
+    /** Where invitation and password-reset emails go out; unset, admins are told no invitation could be sent. */
+    SMTP_URL: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      // The value stays out of the message: it may carry the SMTP password.
+      z.string().refine((value) => /^smtps?:\/\//i.test(value), { error: 'must be an smtp:// or smtps:// URL, like smtp://user:pass@mail.example.com:587' }).optional(),
+    ),
+    ACCOUNT_EMAIL_FROM: z.preprocess((value) => (value === '' ? undefined : value), z.string().default('Chipgate <accounts@chipgate.local>')),
+  })
+  // A link built from the request's Host header could be pointed at another site by whoever asks for a reset.
+  .refine((env) => !env.SMTP_URL || env.CHIPGATE_APP_URL, {
+    path: ['CHIPGATE_APP_URL'],
+    error: 'CHIPGATE_APP_URL is not set but SMTP_URL is: invitation and password-reset links need the public URL of the web app',
   });
 
 export type TWebEnv = z.infer<ReturnType<typeof webEnvSchema>>;

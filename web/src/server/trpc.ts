@@ -12,6 +12,7 @@ import {
   validateSessionToken,
   type SessionUser,
 } from './auth/session';
+import type { AccountMailer } from '@chipgate/activities/auth/account-mail';
 import { AppError, normaliseFieldErrors, toTRPCError, type FieldErrors } from './errors';
 import { webEnv } from './env';
 import { clientAddress } from './http/client-address';
@@ -33,6 +34,8 @@ export interface Context {
   cookies?: SessionCookieJar;
   /** The caller's address as the trusted proxies saw it (http/client-address.ts); `unknown` in-process. */
   clientAddress?: string;
+  /** Sends invitation and reset links; absent, the process's SMTP mailer (account-mail.ts). */
+  accountMailer?: AccountMailer;
   /** Tests count password checks through this; production uses scrypt. */
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 // The chip workflow's carried state and every rule about it, as pure functions: no Temporal, no
 // I/O, no clock (callers pass `now`), so each rule has a unit test (test/unit/chip-state.test.ts).
-import { QUOTA_PAUSE_REASON, type QuotaThreshold } from '../rules/quota';
+import { ACCOUNT_DISABLED_PAUSE_REASON, QUOTA_PAUSE_REASON, type QuotaThreshold } from '../rules/quota';
 import type { ChipLifecycleStatus, ChipState, ChipWorkflowSettings } from './contract';
 
 export interface ChipAssignment {
@@ -28,6 +28,8 @@ export interface ChipRunState {
   connectionPaused: boolean;
   operatorPause: string | null;
   quotaPaused: boolean;
+  /** The owner's account is disabled by an admin (from the standing): paused whatever the quota says. Absent in older runs' state. */
+  accountDisabled?: boolean;
   /** A reassign accepted but not yet carried out; survives continue-as-new. */
   pendingReassign: string | null;
   /** The pending reassign may only go to another proxy (a health move: never a re-rolled session on the same one). */
@@ -70,11 +72,11 @@ export function initialState(now: string): ChipRunState {
 }
 
 export function pauseReason(s: ChipRunState): string | null {
-  return s.operatorPause ?? (s.quotaPaused ? QUOTA_PAUSE_REASON : null);
+  return s.operatorPause ?? (s.accountDisabled ? ACCOUNT_DISABLED_PAUSE_REASON : s.quotaPaused ? QUOTA_PAUSE_REASON : null);
 }
 
 /** Whether the chip should carry traffic: nobody paused it. */
-export const wantsToRun = (s: ChipRunState): boolean => s.operatorPause === null && !s.quotaPaused;
+export const wantsToRun = (s: ChipRunState): boolean => s.operatorPause === null && !s.quotaPaused && !s.accountDisabled;
 
 export function snapshot(chipId: string, userId: string, s: ChipRunState): ChipState {
   return {
@@ -156,6 +158,8 @@ export interface Standing {
   allowanceBytes: string;
   overQuota: boolean;
   thresholdsReached: QuotaThreshold[];
+  /** Absent in the activity results of older builds (replayed histories): the account was not disabled. */
+  accountDisabled?: boolean;
 }
 
 /**
@@ -174,6 +178,8 @@ export function judged(s: ChipRunState, standing: Standing): { crossedIntoOverQu
   }
   const crossedIntoOverQuota = !s.quotaPaused && standing.overQuota;
   s.quotaPaused = standing.overQuota;
+  if (standing.accountDisabled) s.accountDisabled = true;
+  else delete s.accountDisabled;
   return { crossedIntoOverQuota };
 }
 

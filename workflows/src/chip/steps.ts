@@ -7,7 +7,7 @@ import { QUOTA_PAUSE_REASON } from '../rules/quota';
 import { alerts, fanOut, meterTick, onChipWorker, placement, records } from './activity-options';
 import { chipSearchAttributes, type ChipLifecycleStatus } from './contract';
 import type { ChipRun } from './run';
-import { alertDelivered, assigned, connectionGone, exitIpCheckDue, exitIpSeen, judged, metered, type ChipStep } from './state';
+import { alertDelivered, assigned, connectionGone, exitIpCheckDue, exitIpSeen, judged, metered, pauseReason, type ChipStep } from './state';
 import { describeFailure, type Supervision } from './supervision';
 
 /** What a step asks of the loop: carry on, or wait (for a command or the retry interval) before trying again. */
@@ -120,7 +120,7 @@ export async function takeStep(run: ChipRun, supervision: Supervision, step: Chi
       return result;
     }
     case 'settle':
-      await setStatus(run, step.status, step.status === 'PAUSED' ? (s.operatorPause ?? QUOTA_PAUSE_REASON) : undefined);
+      await setStatus(run, step.status, step.status === 'PAUSED' ? (pauseReason(s) ?? QUOTA_PAUSE_REASON) : undefined);
       return 'done';
   }
 }

@@ -49,3 +49,6 @@ function assertBytes(value: bigint, field: string): void {
 
 /** Why a chip is paused when its owner's allowance is used up: shown on the chip and counted by metrics. */
 export const QUOTA_PAUSE_REASON = 'monthly quota reached';
+
+/** Why a chip is paused while an admin has its owner's account disabled. */
+export const ACCOUNT_DISABLED_PAUSE_REASON = 'account disabled';

@@ -63,11 +63,13 @@ export async function validateSessionToken(
   if (!token || token.length > 200) return null;
   const row = await db.session.findUnique({
     where: { tokenHash: hashSessionToken(token) },
-    select: { id: true, expiresAt: true, createdAt: true, user: { select: { id: true, email: true, name: true, role: true } } },
+    select: { id: true, expiresAt: true, createdAt: true, user: { select: { id: true, email: true, name: true, role: true, disabledAt: true } } },
   });
   if (!row) return null;
+  const { disabledAt, ...user } = row.user;
   const endOfLife = row.createdAt.getTime() + SESSION_ABSOLUTE_LIFETIME_MS;
-  if (row.expiresAt.getTime() <= now.getTime() || endOfLife <= now.getTime()) {
+  // Disabling deletes the account's sessions; this also stops one created while the account was being disabled.
+  if (disabledAt || row.expiresAt.getTime() <= now.getTime() || endOfLife <= now.getTime()) {
     await db.session.deleteMany({ where: { id: row.id } });
     return null;
   }
@@ -78,7 +80,7 @@ export async function validateSessionToken(
     await db.session.update({ where: { id: row.id }, data: { expiresAt } });
     extended = true;
   }
-  return { sessionId: row.id, user: row.user, expiresAt, extended };
+  return { sessionId: row.id, user, expiresAt, extended };
 }
 
 export async function invalidateSessionToken(db: Db, token: string): Promise<void> {
@@ -87,6 +89,11 @@ export async function invalidateSessionToken(db: Db, token: string): Promise<voi
 
 export async function invalidateUserSessions(db: Db, userId: string): Promise<void> {
   await db.session.deleteMany({ where: { userId } });
+}
+
+/** After a password change: every session of the account ends but the one the change was made in. */
+export async function invalidateOtherUserSessions(db: Pick<Db, 'session'>, userId: string, keepToken: string | null): Promise<void> {
+  await db.session.deleteMany({ where: { userId, ...(keepToken ? { tokenHash: { not: hashSessionToken(keepToken) } } : {}) } });
 }
 
 export function sessionCookieHeader(token: string, expiresAt: Date, secure: boolean): string {

@@ -31,3 +31,6 @@ export function delayAfterAttempt(attempt: number, policy: ThrottlePolicy): numb
 export function normaliseEmail(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
 }
+
+/** Password-reset requests per email: a few in a row, then at most about one a minute (each one sends an email). */
+export const RESET_ACCOUNT_POLICY: ThrottlePolicy = { freeAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60 * MINUTE_MS, idleResetMs: 60 * MINUTE_MS };

@@ -8,6 +8,8 @@ import { normaliseEmail } from '../auth/throttle-policy';
 /** One message for an unknown email and a wrong password, so sign-in does not reveal who has an account. */
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
 
+export const ACCOUNT_DISABLED = 'This account is disabled. Ask your administrator to enable it again.';
+
 let dummyHash: Promise<string> | undefined;
 /** Verified against when the email is unknown, so both failures take the same time. */
 function timingDummyHash(): Promise<string> {
@@ -39,14 +41,18 @@ export async function signInWithPassword(
   }
   const user = await db.user.findUnique({
     where: { email },
-    select: { id: true, email: true, name: true, role: true, passwordHash: true },
+    select: { id: true, email: true, name: true, role: true, passwordHash: true, disabledAt: true },
   });
-  const ok = user ? await verify(input.password, user.passwordHash) : (await verify(input.password, await timingDummyHash()), false);
-  if (!user || !ok) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
+  // An invited account without a password yet answers like an unknown one, in the same time.
+  const stored = user?.passwordHash;
+  const ok = stored ? await verify(input.password, stored) : (await verify(input.password, await timingDummyHash()), false);
+  if (!user || !stored || !ok) throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS);
+  // Said only to whoever knows the password, so it reveals nothing to a guesser.
+  if (user.disabledAt) throw new AppError('FORBIDDEN', ACCOUNT_DISABLED);
   await recordSignInSuccess(db, { email, address: input.address });
   // A hash from before the current parameters is redone now, while the password is at hand.
-  if (needsRehash(user.passwordHash)) {
-    await db.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash: await hashPassword(input.password) } });
+  if (needsRehash(stored)) {
+    await db.user.updateMany({ where: { id: user.id, passwordHash: stored }, data: { passwordHash: await hashPassword(input.password) } });
   }
   const session = await createSession(db, user.id);
   return { ...session, user: { id: user.id, email: user.email, name: user.name, role: user.role } };

@@ -82,8 +82,8 @@ export async function addChip(
   const chip = await db.$transaction(async (tx) => {
     // The owner's row lock serialises concurrent adds, so parallel requests cannot all pass the count.
     await tx.$queryRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
-    const owner = await tx.user.findUniqueOrThrow({ where: { id: user.id }, select: { plan: { select: { name: true, chipLimit: true } } } });
-    const refusal = chipLimitRefusal(await tx.chip.count({ where: { ownerId: user.id, deletedAt: null } }), owner.plan);
+    const owner = await tx.user.findUniqueOrThrow({ where: { id: user.id }, select: { chipLimit: true, plan: { select: { name: true, chipLimit: true } } } });
+    const refusal = chipLimitRefusal(await tx.chip.count({ where: { ownerId: user.id, deletedAt: null } }), owner.plan, owner.chipLimit);
     if (refusal) throw new AppError('FORBIDDEN', refusal);
     return tx.chip.create({
       data: { ownerId: user.id, label: input.label, phoneNumber: input.phoneNumber ?? null, status: 'PENDING' },

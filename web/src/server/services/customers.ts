@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import type { Db } from '@chipgate/db';
 import { gbToBytes } from '@chipgate/workflows/rules/bytes';
 import type { BillingMonth } from './month';
@@ -14,7 +13,10 @@ export async function listCustomers(db: Db, month: BillingMonth) {
         name: true,
         role: true,
         createdAt: true,
-        plan: { select: { id: true, code: true, name: true, proxyGbLimit: true } },
+        disabledAt: true,
+        chipLimit: true,
+        passwordHash: true,
+        plan: { select: { id: true, code: true, name: true, proxyGbLimit: true, chipLimit: true } },
       },
       orderBy: { email: 'asc' },
     }),
@@ -25,13 +27,15 @@ export async function listCustomers(db: Db, month: BillingMonth) {
   ]);
   const creditBytes = new Map(credits.map((c) => [c.userId, c._sum.bytes ?? 0n]));
   const chipCount = new Map(chips.map((c) => [c.ownerId, c._count._all]));
-  return users.map(({ plan, ...user }) => {
+  return users.map(({ plan, passwordHash, ...user }) => {
     const planBytes = gbToBytes(plan.proxyGbLimit.toFixed(), 'proxyGbLimit');
     const credit = creditBytes.get(user.id) ?? 0n;
     const allowanceBytes = planBytes + credit;
     const usedBytes = used.get(user.id) ?? 0n;
     return {
       ...user,
+      /** Invited, and has not set a password yet (the hash itself never leaves the server). */
+      invitationPending: passwordHash === null,
       plan: { ...plan, proxyGbLimit: plan.proxyGbLimit.toFixed() },
       chips: chipCount.get(user.id) ?? 0,
       usedBytes,
@@ -42,12 +46,4 @@ export async function listCustomers(db: Db, month: BillingMonth) {
       costs: costs.get(user.id) ?? [],
     };
   });
-}
-
-export async function setCustomerPlan(db: Db, userId: string, planId: string) {
-  const plan = await db.plan.findUnique({ where: { id: planId }, select: { id: true, name: true } });
-  if (!plan) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such plan.' });
-  const result = await db.user.updateMany({ where: { id: userId }, data: { planId } });
-  if (result.count === 0) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such customer.' });
-  return { userId, plan };
 }

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { listPaymentMismatches } from '@chipgate/activities/top-ups/payment-mismatches';
 import { listAllChips, notifyQuotaChanged } from '../../services/chips';
 import { createPack, listPacks, listPlans, updatePack, updatePlan } from '../../services/catalog';
-import { listCustomers, setCustomerPlan } from '../../services/customers';
+import { listCustomers } from '../../services/customers';
+import { createCustomer, resendInvitation, setCustomerChipLimit, setCustomerDisabled, setCustomerPlan } from '../../services/customer-accounts';
+import { listAdminAuditEvents } from '../../services/admin-audit';
+import { accountMailer } from '../../account-mail';
 import { billingMonth, monthInput } from '../../services/month';
 import { createRotatingProxy, listProxies, setProxyActive } from '../../services/proxies';
 import { alertsForMonth, dailyUsage, usageByCustomer, usageByProvider, usageTotals } from '../../services/usage';
@@ -12,6 +15,11 @@ import { currencyCode, decimalText, idInput } from '../../validation';
 import { adminProvidersRouter } from './providers';
 
 const monthOnly = z.object({ month: monthInput.optional() }).optional();
+const chipLimit = z.coerce
+  .number({ error: 'A whole number of chips' })
+  .int({ error: 'A whole number of chips' })
+  .min(0, { error: 'At least 0' })
+  .max(100_000, { error: 'At most 100000' });
 const protocol = z.enum(['HTTP', 'HTTPS', 'SOCKS5'], { error: 'Choose HTTP, HTTPS or SOCKS5' });
 
 const packInput = z.object({
@@ -53,12 +61,37 @@ export const adminRouter = router({
 
   customers: router({
     list: adminProcedure.input(monthOnly).query(({ ctx, input }) => listCustomers(ctx.db, billingMonth(input?.month))),
+    /** A customer without a password, emailed an invitation link to set one. */
+    create: adminProcedure
+      .input(
+        z.object({
+          name: z.string().trim().min(1, { error: 'Give the customer a name' }).max(120, { error: 'At most 120 characters' }),
+          email: z.string().trim().min(1, { error: 'Enter an email' }).max(254).pipe(z.email({ error: 'Enter a valid email address' })),
+          planId: z.uuid({ error: 'Choose a plan' }),
+        }),
+      )
+      .mutation(({ ctx, input }) => createCustomer(ctx.db, ctx.accountMailer ?? accountMailer(), ctx.user, input)),
+    resendInvitation: adminProcedure
+      .input(z.object({ userId: z.uuid() }))
+      .mutation(({ ctx, input }) => resendInvitation(ctx.db, ctx.accountMailer ?? accountMailer(), ctx.user, input.userId)),
+    /** Disabled: no sign-in, no session, every chip paused. Enabled: chips resume unless over quota. */
+    setDisabled: adminProcedure
+      .input(z.object({ userId: z.uuid(), disabled: z.boolean() }))
+      .mutation(({ ctx, input }) => setCustomerDisabled(ctx.db, ctx.temporal, ctx.user, input.userId, input.disabled)),
     setPlan: adminProcedure
       .input(z.object({ userId: z.uuid(), planId: z.uuid({ error: 'Choose a plan' }) }))
-      .mutation(async ({ ctx, input }) => {
-        const result = await setCustomerPlan(ctx.db, input.userId, input.planId);
-        return { ...result, chips: await notifyQuotaChanged(ctx.db, ctx.temporal, { userId: input.userId }) };
-      }),
+      .mutation(({ ctx, input }) => setCustomerPlan(ctx.db, ctx.temporal, ctx.user, input.userId, input.planId)),
+    /** The customer's own chip limit; null goes back to the plan's. */
+    setChipLimit: adminProcedure
+      .input(
+        z.object({
+          userId: z.uuid(),
+          chipLimit: chipLimit.nullable(),
+        }),
+      )
+      .mutation(({ ctx, input }) => setCustomerChipLimit(ctx.db, ctx.user, input.userId, input.chipLimit)),
+    /** Who did what to which customer, newest first. */
+    audit: adminProcedure.query(({ ctx }) => listAdminAuditEvents(ctx.db)),
   }),
 
   usage: router({
@@ -88,12 +121,7 @@ export const adminRouter = router({
           proxyGbLimit: decimalText({ integerDigits: 9, scale: 3 }),
           monthlyPrice: decimalText({ integerDigits: 10, scale: 2 }),
           /** Live chips a customer on the plan may have; existing chips above a lowered limit stay. */
-          chipLimit: z.coerce
-            .number({ error: 'A whole number of chips' })
-            .int({ error: 'A whole number of chips' })
-            .min(0, { error: 'At least 0' })
-            .max(100_000, { error: 'At most 100000' })
-            .optional(),
+          chipLimit: chipLimit.optional(),
         }),
       )
       .mutation(async ({ ctx, input }) => {
