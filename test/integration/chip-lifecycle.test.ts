@@ -83,7 +83,8 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     }
     const roll = await world.db.userProxyCost.findFirstOrThrow({ where: { userId: user.id } });
     assert.equal(roll.bytesTotal, sent + received, 'the monthly roll-up equals the usage rows');
-    assert.equal(roll.cost.toFixed(8), logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'));
+    const [costs] = await world.db.userMonthlyCost.findMany({ where: { userId: user.id } });
+    assert.equal(costs?.cost.toFixed(8), logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'), 'the cost roll-up equals the usage rows');
   });
 
   it('continues as new on a bound, keeping its session and totals, so history stays small', async () => {
