@@ -184,6 +184,7 @@ export async function runWorkflowBench(
       counterFlushMs: 5_000,
       healthCheckMinutes: 5,
       reconcileMinutes: 60,
+      orphanSweepMinutes: 15,
       maxChips: 2000,
     };
     const { child: worker } = await startBenchChild<WorkerReady>('worker-child.ts', {

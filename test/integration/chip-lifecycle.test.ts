@@ -91,7 +91,8 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     }
     const roll = await world.db.userProxyCost.findFirstOrThrow({ where: { userId: user.id } });
     assert.equal(roll.bytesTotal, sent + received, 'the monthly roll-up equals the usage rows');
-    assert.equal(roll.cost.toFixed(8), logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'));
+    const [costs] = await world.db.userMonthlyCost.findMany({ where: { userId: user.id } });
+    assert.equal(costs?.cost.toFixed(8), logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'), 'the cost roll-up equals the usage rows');
   });
 
   it('bills no customer for the exit-IP probe: admins see its bytes and cost as platform traffic on the usage report', async (t) => {

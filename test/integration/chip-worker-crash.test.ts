@@ -279,7 +279,8 @@ describe('a worker killed in the middle of a meter cycle', () => {
     // (c) The monthly roll-up and the proxy total are the usage rows' sums.
     const roll = await db!.userProxyCost.findFirstOrThrow({ where: { userId: user.id } });
     assert.equal(roll.bytesTotal, billed.total, 'user_proxy_costs bytes = sum of usage rows');
-    assert.equal(roll.cost.toFixed(8), billed.logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'), 'user_proxy_costs cost = sum of usage rows');
+    const [costs] = await db!.userMonthlyCost.findMany({ where: { userId: user.id } });
+    assert.equal(costs?.cost.toFixed(8), billed.logs.map((l) => l.cost.toFixed(8)).reduce((a, b) => addMoney(a, b), '0'), 'user_monthly_costs cost = sum of usage rows');
     assert.equal((await db!.proxy.findUniqueOrThrow({ where: { id: proxyId } })).totalBytesUsed, billed.total, 'proxy total = sum of usage rows');
 
     await stopChild(workerB.child);

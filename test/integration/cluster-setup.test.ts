@@ -32,7 +32,7 @@ describe('cluster setup at worker boot', () => {
       assert.deepEqual(await ensureSearchAttributes(connection, namespace), [], 'a second boot adds nothing');
       const schedules: string[] = [];
       for await (const schedule of new Client({ connection, namespace }).schedule.list()) schedules.push(schedule.scheduleId);
-      assert.deepEqual(schedules.sort(), ['chipgate-provider-usage-reconciliation', 'chipgate-proxy-health-check']);
+      assert.deepEqual(schedules.sort(), ['chipgate-orphaned-counter-sweep', 'chipgate-provider-usage-reconciliation', 'chipgate-proxy-health-check']);
     } finally {
       await connection.close();
     }

@@ -88,6 +88,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     counterFlushMs: 250,
     healthCheckMinutes: 5,
     reconcileMinutes: 60,
+    orphanSweepMinutes: 15,
     maxChips: 2000,
     ...(options.metrics ? { metrics: { host: '127.0.0.1', port: 0, ...options.metrics } } : {}),
   };

@@ -87,10 +87,10 @@ describe('chip state: the next step', () => {
 describe('chip state: metering and quota', () => {
   it('adds the period to the month and starts over in a new month', () => {
     const s = initialState(T0);
-    metered(s, { bytesSent: '10', bytesReceived: '5', cost: '0.1', month: '2026-12-01' }, '2026-12-01T10:05:00.000Z');
-    metered(s, { bytesSent: '1', bytesReceived: '1', cost: '0', month: '2026-12-01' }, '2026-12-01T10:10:00.000Z');
+    metered(s, { bytesSent: '10', bytesReceived: '5', costs: [{ amount: '0.1', currency: 'BRL' }], month: '2026-12-01' }, '2026-12-01T10:05:00.000Z');
+    metered(s, { bytesSent: '1', bytesReceived: '1', costs: [], month: '2026-12-01' }, '2026-12-01T10:10:00.000Z');
     assert.equal(s.bytesThisMonth, '17');
-    metered(s, { bytesSent: '3', bytesReceived: '0', cost: '0', month: '2027-01-01' }, '2027-01-01T00:00:00.000Z');
+    metered(s, { bytesSent: '3', bytesReceived: '0', costs: [], month: '2027-01-01' }, '2027-01-01T00:00:00.000Z');
     assert.equal(s.bytesThisMonth, '3');
     assert.equal(s.lastMeterAt, '2027-01-01T00:00:00.000Z');
     assert.equal(nextMeterAt(s, settings), Date.parse('2027-01-01T00:05:00.000Z'));

@@ -9,11 +9,13 @@ export interface MaintenanceScheduleSettings {
   taskQueue: string;
   healthCheckMinutes: number;
   reconcileMinutes: number;
+  /** How often orphaned traffic counters are billed; 15 unless set. */
+  orphanSweepMinutes?: number;
 }
 
 /**
  * Registers the chip search attributes and creates (or brings up to date) the Temporal Schedules for
- * proxy health checks and provider usage reconciliation. Every worker calls this at start; the
+ * proxy health checks, provider usage reconciliation and the billing of orphaned traffic counters. Every worker calls this at start; the
  * attribute names and schedule ids make it idempotent on any cluster.
  */
 export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSettings): Promise<void> {
@@ -21,6 +23,7 @@ export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSe
   try {
     await ensureSearchAttributes(connection, settings.namespace);
     const client = new Client({ connection, namespace: settings.namespace });
+    const orphanSweepMinutes = settings.orphanSweepMinutes ?? 15;
     const schedules: Array<{ id: string; minutes: number; action: ScheduleOptionsAction }> = [
       {
         id: 'chipgate-proxy-health-check',
@@ -31,6 +34,12 @@ export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSe
         id: 'chipgate-provider-usage-reconciliation',
         minutes: settings.reconcileMinutes,
         action: { type: 'startWorkflow', workflowType: 'providerUsageReconciliationWorkflow', taskQueue: settings.taskQueue, args: [{ windowMinutes: settings.reconcileMinutes }] },
+      },
+      {
+        id: 'chipgate-orphaned-counter-sweep',
+        minutes: orphanSweepMinutes,
+        // Counters idle for two sweeps: far longer than a live chip goes between meters (minutes).
+        action: { type: 'startWorkflow', workflowType: 'orphanedCounterSweepWorkflow', taskQueue: settings.taskQueue, args: [{ idleSeconds: 2 * orphanSweepMinutes * 60 }] },
       },
     ];
     for (const schedule of schedules) {

@@ -124,10 +124,10 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   });
   const running = worker.run().finally(async () => {
     clearInterval(flushTimer);
+    // Sockets, then the gateway, then the final flush: no byte moves after it is counted.
     await connections.shutdown();
     // Ended at once rather than left to expire, so another worker takes these chips without waiting out the TTL.
     await lease.stop().catch((err: unknown) => workerLog.error({ err }, 'could not end the worker lease'));
-    await gateway.close();
     await metricsServer?.close();
     await temporalConnection.close();
     await leaseDb.$disconnect();

@@ -4,3 +4,4 @@ export { providerConnectionTestWorkflow } from './provider-connection-test';
 export { proxyHealthCheckWorkflow } from './providers/proxy-health-workflow';
 export { providerUsageReconciliationWorkflow } from './providers/usage-reconciliation-workflow';
 export { topUpPurchaseWorkflow } from './top-up/top-up-purchase';
+export { orphanedCounterSweepWorkflow } from './chip/orphaned-counter-sweep';

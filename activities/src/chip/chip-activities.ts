@@ -5,6 +5,7 @@ import { assignProxy, releaseAssignment } from './proxy-assignment';
 import { quotaStanding } from './quota-check';
 import { claimOverQuotaCrossing, clearOverQuotaCrossing } from './quota-crossing';
 import { Context } from '@temporalio/activity';
+import { billOrphanedCounters } from './orphaned-counters';
 import { meterChipUsage, type BilledUsage, type MeterPeriod } from './usage-metering';
 
 export interface QuotaAlertInput {
@@ -45,6 +46,8 @@ export function createChipActivities({ db, deliverQuotaAlert, signalQuotaChanged
     recordChipStatus: (input: { chipId: string; status: ChipStatus; reason?: string; lastError?: string | null }) =>
       recordChipStatus(db, input.chipId, input.status, { reason: input.reason, lastError: input.lastError }),
     meterChipUsage: (period: MeterPeriod) => meterChipUsage(db, period, onUsageBilled),
+    /** Scheduled: bills the counters of registrations no chip workflow meters any more. */
+    billOrphanedCounters: (input: { idleSeconds: number }) => billOrphanedCounters(db, { idleMs: input.idleSeconds * 1000 }, onUsageBilled),
     quotaStanding: (input: { userId: string; month: string }) => quotaStanding(db, input.userId, input.month),
     /**
      * The chip workflow's steady meter tick in one call (it runs as a local activity): bills the

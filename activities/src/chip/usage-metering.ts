@@ -1,5 +1,6 @@
 import { Prisma, type Db } from '@chipgate/db';
 import { billingMonthDate, billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import { apportionByTime, monthStartsWithin, priceAt, type DatedPrice } from '@chipgate/workflows/rules/billing-periods';
 import { usageCost } from '@chipgate/workflows/rules/money';
 import { NotFoundError } from '../errors';
 
@@ -12,18 +13,13 @@ export interface MeterPeriod {
 export interface MeterResult {
   bytesSent: string;
   bytesReceived: string;
-  cost: string;
+  /** What the period cost, one entry per currency (providers of a chip may bill in different ones). */
+  costs: Array<{ amount: string; currency: string }>;
   /** The owner's metered bytes in the period's month after this meter. */
   monthBytes: string;
   month: string;
 }
 
-/**
- * Bills every byte flushed for the chip since its last bill: one usage row per chip, period and
- * proxy (idempotency key), the proxy's total, and the owner's monthly roll-up, all in one
- * transaction. A retried meter finds its rows and bills nothing more; an interrupted one commits
- * nothing, so the next one bills those bytes.
- */
 /** One usage row a meter committed, for observers (metrics); told after the transaction commits. */
 export interface BilledUsage {
   provider: string;
@@ -32,9 +28,17 @@ export interface BilledUsage {
   periodEnd: Date;
 }
 
+/**
+ * Bills every byte flushed for the chip since its last bill: one usage row per chip, period and
+ * proxy (idempotency key) — or per part of the period, when a month boundary or a price change falls
+ * inside it, each at the month and price of its time — the proxy's total, and the owner's monthly
+ * roll-ups, all in one transaction. A retried meter finds its rows and bills nothing more; an
+ * interrupted one commits nothing, so the next one bills those bytes.
+ */
 export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (usage: BilledUsage) => void): Promise<MeterResult> {
   const periodStart = new Date(period.periodStart);
   const periodEnd = new Date(period.periodEnd);
+  // What the quota reads: the month the period ends in, where the chip's latest bytes went.
   const month = billingMonthOf(periodEnd);
   const monthDate = billingMonthDate(month);
   const billed: BilledUsage[] = [];
@@ -56,45 +60,47 @@ export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (us
     }
     let sent = 0n;
     let received = 0n;
-    let cost = new Prisma.Decimal(0);
+    const costs = new Map<string, Prisma.Decimal>();
     const billedProxies = new Set<string>();
+    const span = { start: periodStart, end: periodEnd };
     for (const [proxyId, bytes] of byProxy) {
-      const proxy = await tx.proxy.findUniqueOrThrow({ where: { id: proxyId }, select: { provider: { select: { name: true, costPerGb: true, currency: true } } } });
-      const total = bytes.sent + bytes.received;
-      const rowCost = usageCost(total, proxy.provider.costPerGb.toString());
-      const inserted = await tx.proxyUsageLog.createMany({
-        data: [
-          {
-            idempotencyKey: `${period.chipId}:${periodStart.toISOString()}:${proxyId}`,
+      const { provider } = await tx.proxy.findUniqueOrThrow({ where: { id: proxyId }, select: { provider: { select: providerPricing } } });
+      const prices = priceHistory(provider);
+      const cuts = [...monthStartsWithin(span), ...prices.map((p) => p.effectiveFrom)];
+      const rows = apportionByTime(span, bytes, cuts)
+        .filter((piece) => piece.sent + piece.received > 0n)
+        .map((piece) => {
+          const price = priceAt(prices, piece.start);
+          const total = piece.sent + piece.received;
+          return {
+            // The first piece starts the period, so its key is the period's: a retry of a committed meter finds it.
+            idempotencyKey: `${period.chipId}:${piece.start.toISOString()}:${proxyId}`,
             userId: chip.ownerId,
             chipId: period.chipId,
             proxyId,
-            bytesSent: bytes.sent,
-            bytesReceived: bytes.received,
+            bytesSent: piece.sent,
+            bytesReceived: piece.received,
             bytesTotal: total,
-            cost: rowCost,
-            currency: proxy.provider.currency,
-            month: monthDate,
-            periodStart,
-            periodEnd,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      // A row for this key already exists only when a previous attempt committed; then these
+            pricePerGb: price.costPerGb,
+            cost: usageCost(total, price.costPerGb),
+            currency: price.currency,
+            month: billingMonthDate(billingMonthOf(piece.start)),
+            periodStart: piece.start,
+            periodEnd: piece.end,
+          };
+        });
+      const inserted = await tx.proxyUsageLog.createMany({ data: rows, skipDuplicates: true });
+      // A row for these keys already exists only when a previous attempt committed; then these
       // counters were billed by it and what remains belongs to the next period.
       if (inserted.count === 0) continue;
+      const total = bytes.sent + bytes.received;
       await tx.proxy.update({ where: { id: proxyId }, data: { totalBytesUsed: { increment: total } } });
-      await tx.userProxyCost.upsert({
-        where: { userId_month: { userId: chip.ownerId, month: monthDate } },
-        create: { userId: chip.ownerId, month: monthDate, bytesTotal: total, cost: rowCost, currency: proxy.provider.currency },
-        update: { bytesTotal: { increment: total }, cost: { increment: rowCost } },
-      });
+      for (const row of rows) await rollUp(tx, row);
       billedProxies.add(proxyId);
-      billed.push({ provider: proxy.provider.name, bytesSent: bytes.sent, bytesReceived: bytes.received, periodEnd });
+      billed.push({ provider: provider.name, bytesSent: bytes.sent, bytesReceived: bytes.received, periodEnd });
       sent += bytes.sent;
       received += bytes.received;
-      cost = cost.add(rowCost);
+      for (const row of rows) costs.set(row.currency, (costs.get(row.currency) ?? new Prisma.Decimal(0)).add(row.cost));
     }
     for (const c of counters) {
       if (billedProxies.has(c.proxy_id)) {
@@ -102,10 +108,44 @@ export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (us
       }
     }
     const monthly = await tx.userProxyCost.findUnique({ where: { userId_month: { userId: chip.ownerId, month: monthDate } }, select: { bytesTotal: true } });
-    return { bytesSent: sent.toString(), bytesReceived: received.toString(), cost: cost.toFixed(8), monthBytes: (monthly?.bytesTotal ?? 0n).toString(), month };
+    return {
+      bytesSent: sent.toString(),
+      bytesReceived: received.toString(),
+      costs: [...costs].map(([currency, amount]) => ({ amount: amount.toFixed(8), currency })),
+      monthBytes: (monthly?.bytesTotal ?? 0n).toString(),
+      month,
+    };
   }, METER_TRANSACTION);
   for (const usage of billed) onBilled?.(usage);
   return result;
+}
+
+const providerPricing = { name: true, costPerGb: true, currency: true, createdAt: true, prices: { select: { costPerGb: true, currency: true, effectiveFrom: true } } } as const;
+
+/**
+ * The provider's dated prices. A provider saved without one (created straight in the database, as
+ * fixtures do) has only ever had its current price.
+ */
+function priceHistory(provider: { costPerGb: Prisma.Decimal; currency: string; createdAt: Date; prices: Array<{ costPerGb: Prisma.Decimal; currency: string; effectiveFrom: Date }> }): DatedPrice[] {
+  const dated = provider.prices.length > 0 ? provider.prices : [{ costPerGb: provider.costPerGb, currency: provider.currency, effectiveFrom: provider.createdAt }];
+  return dated.map((p) => ({ costPerGb: p.costPerGb.toString(), currency: p.currency.trim(), effectiveFrom: p.effectiveFrom }));
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/** The owner's bytes for the quota, and the cost in the row's own currency: amounts of two currencies never share a sum. */
+async function rollUp(tx: Tx, row: { userId: string; month: Date; currency: string; bytesTotal: bigint; cost: string }): Promise<void> {
+  const { userId, month, currency, bytesTotal, cost } = row;
+  await tx.userProxyCost.upsert({
+    where: { userId_month: { userId, month } },
+    create: { userId, month, bytesTotal },
+    update: { bytesTotal: { increment: bytesTotal } },
+  });
+  await tx.userMonthlyCost.upsert({
+    where: { userId_month_currency: { userId, month, currency } },
+    create: { userId, month, currency, bytesTotal, cost },
+    update: { bytesTotal: { increment: bytesTotal }, cost: { increment: cost } },
+  });
 }
 
 /** Thousands of chips meter on one pool: a meter waits its turn for a connection rather than failing after Prisma's 2 s. */

@@ -1,4 +1,4 @@
-import type { Db } from '@chipgate/db';
+import type { Db, Prisma } from '@chipgate/db';
 import type { CredentialCipher } from '../secrets/credential-cipher';
 import { parseProviderInput, ProviderInputError } from './provider-input';
 import { providerChanges, secretsToReenter } from './secret-destination';
@@ -47,18 +47,28 @@ export async function saveProvider(db: Db, cipher: CredentialCipher, input: unkn
       if (Object.keys(reenter).length > 0) throw new ProviderInputError(reenter);
       const { apiKeyEncrypted: _ciphertext, ...before } = stored;
       const saved = await tx.proxyProvider.update({ where: { id: existingId }, data, select: providerPublicFields });
+      if (!saved.costPerGb.equals(before.costPerGb) || saved.currency !== before.currency) await recordPrice(tx, saved, actorUserId, new Date());
       await recordProviderAudit(tx, { providerId: saved.id, providerName: saved.name, actorUserId, action: 'updated', changes: providerChanges(before, pick(saved), secrets) });
       return saved;
     });
   }
   return db.$transaction(async (tx) => {
     const saved = await tx.proxyProvider.create({ data: { ...data, passwordEncrypted: cipher.encrypt(password!) }, select: providerPublicFields });
+    await recordPrice(tx, saved, actorUserId, saved.createdAt);
     await recordProviderAudit(tx, { providerId: saved.id, providerName: saved.name, actorUserId, action: 'created', changes: providerChanges(null, pick(saved), secrets) });
     return saved;
   });
 }
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/**
+ * A price change is a new dated price, never an edit of an old one: bytes that moved before it keep
+ * the price of their time, those after it are billed at the new one.
+ */
+async function recordPrice(tx: Tx, provider: { id: string; costPerGb: Prisma.Decimal; currency: string }, actorUserId: string | null, effectiveFrom: Date): Promise<void> {
+  await tx.providerPrice.create({ data: { providerId: provider.id, costPerGb: provider.costPerGb, currency: provider.currency, effectiveFrom, actorUserId } });
+}
 
 export interface ProviderAuditInput {
   providerId: string | null;

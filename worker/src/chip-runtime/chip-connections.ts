@@ -279,9 +279,19 @@ export class ChipConnections {
     return this.direct.ip;
   }
 
+  /**
+   * An orderly stop bills every byte: the sockets close first (their last frames still go out through
+   * the gateway), then the gateway, which cuts whatever is left and takes each connection's final
+   * count, and only then are the counters flushed. The counters stay unbilled in the database, where
+   * the chip's next meter (on whichever worker takes it) or, for a chip no workflow meters any more,
+   * the orphaned-counter sweep bills them.
+   */
   async shutdown(): Promise<void> {
+    await Promise.all(
+      [...this.chips.values()].map((chip) => chip.socket?.close().catch((err: unknown) => workerLog.error({ chipId: chip.chipId, err }, 'closing the chip socket failed'))),
+    );
+    await this.deps.gateway.close().catch((err: unknown) => workerLog.error({ err }, 'closing the metering gateway failed'));
     await this.flush().catch((err: unknown) => workerLog.error({ err }, 'final counter flush failed'));
-    await Promise.all([...this.chips.values()].map((chip) => chip.socket?.close()));
   }
 
   private live(chipId: string): LiveChip {

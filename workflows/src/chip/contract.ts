@@ -77,7 +77,7 @@ export interface ChipState {
   sessionId: string | null;
   exitIp: string | null;
   /** Bytes billed by the last meter period (decimal strings: bigint does not cross JSON). */
-  lastPeriod: { bytesSent: string; bytesReceived: string; cost: string } | null;
+  lastPeriod: { bytesSent: string; bytesReceived: string; costs: Array<{ amount: string; currency: string }> } | null;
   /** This chip's billed bytes in the current billing month. */
   bytesThisMonth: string;
   month: string | null;

@@ -140,7 +140,7 @@ export function connectionGone(s: ChipRunState, error?: string): void {
 export interface MeterOutcome {
   bytesSent: string;
   bytesReceived: string;
-  cost: string;
+  costs: Array<{ amount: string; currency: string }>;
   month: string;
 }
 
@@ -148,7 +148,7 @@ export function metered(s: ChipRunState, result: MeterOutcome, periodEnd: string
   const chipBytes = BigInt(result.bytesSent) + BigInt(result.bytesReceived);
   s.bytesThisMonth = (s.month === result.month ? BigInt(s.bytesThisMonth) + chipBytes : chipBytes).toString();
   s.month = result.month;
-  s.lastPeriod = { bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, cost: result.cost };
+  s.lastPeriod = { bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, costs: result.costs };
   s.lastMeterAt = periodEnd;
 }
 

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/server/routers/_app';
 import { Field, fieldErrorsOf, FormError, OtherFieldErrors } from '@/components/form';
-import { formatMoney } from '@/lib/format';
+import { formatDateTime, formatMoney } from '@/lib/format';
 
 type Provider = RouterOutputs['admin']['providers']['list'][number];
 type TestResult = RouterOutputs['admin']['providers']['testConnection'];
@@ -153,7 +153,21 @@ function ProviderRow({ provider: p, onEdit }: { provider: Provider; onEdit: () =
         <td>{p.username}</td>
         <td>{MASK}</td>
         <td>{p.hasApiKey ? MASK : '—'}</td>
-        <td className="num">{formatMoney(p.costPerGb, p.currency)}</td>
+        <td className="num">
+          {formatMoney(p.costPerGb, p.currency)}
+          {p.prices.length > 1 && (
+            <details data-testid={`provider-prices-${p.id}`}>
+              <summary className="muted">{p.prices.length} prices</summary>
+              <ul className="muted">
+                {p.prices.map((price) => (
+                  <li key={price.effectiveFrom}>
+                    {formatMoney(price.costPerGb, price.currency)} from {formatDateTime(price.effectiveFrom)}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </td>
         <td className="num">{p.proxies}</td>
         <td>
           <span className={`badge ${p.isActive ? 'badge-good' : 'badge-muted'}`}>{p.isActive ? 'Active' : 'Inactive'}</span>
@@ -294,7 +308,7 @@ function ProviderForm({ provider, onDone }: { provider: Provider | null; onDone:
         {text('apiBaseUrl', 'API base URL (optional)', { placeholder: 'https://api.smartproxy.com' })}
         {text('usernameTemplate', 'Username template', { hint: 'How a sticky session is named, e.g. {username}-session-{session}' })}
         {text('stickySessionMinutes', 'Sticky session minutes')}
-        {text('costPerGb', 'Cost per GB', { placeholder: '4.50' })}
+        {text('costPerGb', 'Cost per GB', { placeholder: '4.50', hint: 'A new price applies to bytes from the moment you save it; bytes already billed keep their price.' })}
         {text('currency', 'Currency', { placeholder: 'BRL' })}
         <div className="field checkbox">
           <label>

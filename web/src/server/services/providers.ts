@@ -31,14 +31,20 @@ export interface ProviderForm {
 export async function listProviders(db: Db) {
   const [providers, withApiKey] = await Promise.all([
     db.proxyProvider.findMany({
-      select: { ...providerPublicFields, _count: { select: { proxies: true } } },
+      select: { ...providerPublicFields, _count: { select: { proxies: true } }, prices: { select: priceFields, orderBy: { effectiveFrom: 'desc' } } },
       orderBy: { name: 'asc' },
     }),
     db.proxyProvider.findMany({ where: { apiKeyEncrypted: { not: null } }, select: { id: true } }),
   ]);
   const hasApiKey = new Set(withApiKey.map((p) => p.id));
-  return providers.map(({ _count, ...p }) => toPublic(p, { proxies: _count.proxies, hasApiKey: hasApiKey.has(p.id) }));
+  return providers.map(({ _count, prices, ...p }) => ({
+    ...toPublic(p, { proxies: _count.proxies, hasApiKey: hasApiKey.has(p.id) }),
+    // Newest first: what it costs now, then every earlier price and from when it applied.
+    prices: prices.map((price) => ({ costPerGb: price.costPerGb.toFixed(), currency: price.currency.trim(), effectiveFrom: price.effectiveFrom.toISOString() })),
+  }));
 }
+
+const priceFields = { costPerGb: true, currency: true, effectiveFrom: true } as const;
 
 type PublicRow = Prisma.ProxyProviderGetPayload<{ select: typeof providerPublicFields }>;
 
