@@ -10,11 +10,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import jsQR from 'jsqr';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { hashPassword } from '@chipgate/activities';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { gbToBytes } from '@chipgate/workflows/rules/bytes';
@@ -25,17 +23,9 @@ import { freePort } from '../stack/ports';
 import { startChipWorld, type ChipWorldWithoutProvider } from '../support/chip-world';
 import { rawQuery } from '../support/database';
 import { testEnv } from '../support/environment';
+import { CHROMIUM, decodeQr, eventually, hydrated, launchChromium, NEXT_MODE, newBrowserContext, normalized, runEveryStep, scenarioOf, screenshot, shotsDir, signInThroughForm, STEP_TIMEOUT_MS, textOf } from '../support/browser';
 import { startWebApp, type WebApp } from '../support/next-app';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
-/** `dev` (default: each page compiles on its first visit) or `start` (`next build` first, then `next start`). */
-const NEXT_MODE = process.env.CHIPGATE_E2E_NEXT === 'start' ? 'start' : 'dev';
-/** Generous: pages compile on first visit in dev mode, on 2 cores, maybe beside other test runs. */
-const UI_TIMEOUT_MS = 90_000;
-const STEP_TIMEOUT_MS = 5 * 60_000;
-
-const shotsDir = path.join(testEnv.artifactsDir, 'screenshots');
 const run = randomBytes(3).toString('hex');
 const ADMIN = { email: `admin-${run}@e2e.chipgate.test`, password: `admin-${randomBytes(9).toString('base64url')}`, name: 'Ada Admin' };
 const USER = { email: `user-${run}@e2e.chipgate.test`, password: `user-${randomBytes(9).toString('base64url')}`, name: 'Ulisses User' };
@@ -46,61 +36,6 @@ const CHIP_LABEL = 'Support line';
 const PHONE_NUMBER = '5511987650001';
 /** The chip's traffic comes in requests of at most this size (the stand-in's echo serves up to 50 MiB). */
 const CHUNK_BYTES = 50 * 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------------
-// Browser helpers
-
-/** Polls `check` until it returns a value (not undefined), or fails saying what it waited for. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = UI_TIMEOUT_MS, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-}
-
-/** Waits until React has hydrated the element (it carries React's props), so typing and clicks reach React. */
-async function hydrated(locator: Locator): Promise<Locator> {
-  await locator.waitFor({ state: 'visible' });
-  await eventually(`React to hydrate ${locator.toString()}`, async () =>
-    (await locator.evaluate((element) => Object.keys(element).some((key) => key.startsWith('__reactProps$')))) ? true : undefined,
-  );
-  return locator;
-}
-
-/** Whitespace as a reader sees it (Intl puts a no-break space after "R$"). */
-const normalized = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
-
-async function textOf(locator: Locator): Promise<string> {
-  return normalized(await locator.textContent());
-}
-
-/** A full-page PNG in screenshots/. Next's dev-mode badge is hidden, except when a scenario failed (its overlay tells why). */
-async function screenshot(page: Page, name: string, { failed = false } = {}): Promise<void> {
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true, style: failed ? undefined : 'nextjs-portal { display: none !important; }' });
-}
-
-/** Runs in the user's chips page: records each status the chip cards show, from their first render on. */
-/** Reads a canvas's pixels in the page and decodes them as a QR code; undefined until it decodes. */
-async function decodeQr(canvas: Locator): Promise<string | undefined> {
-  if ((await canvas.count()) === 0) return undefined;
-  // The test's tsconfig has no DOM types: the canvas is described by the little this reads of it.
-  type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
-  const image = await canvas.evaluate((element) => {
-    const c = element as unknown as Canvas;
-    const pixels = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-    return { width: c.width, height: c.height, pixels: pixels ? Array.from(pixels) : [] };
-  });
-  if (image.pixels.length === 0) return undefined;
-  return jsQR(new Uint8ClampedArray(image.pixels), image.width, image.height)?.data || undefined;
-}
 
 const RECORD_CHIP_STATUSES = `(() => {
   const seen = (window.__chipgateE2eStatuses = []);
@@ -168,71 +103,33 @@ describe('dashboard end to end in Chromium', { timeout: 20 * 60_000 }, () => {
     delete env.STRIPE_SECRET_KEY;
     web = await startWebApp({ mode: NEXT_MODE, port: webPort, env, artifacts: testEnv.artifactsDir });
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const newContext = async () => {
-      const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-      context.setDefaultTimeout(UI_TIMEOUT_MS);
-      context.setDefaultNavigationTimeout(UI_TIMEOUT_MS);
-      context.on('page', (page) => page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`)));
-      return context;
-    };
-    adminContext = await newContext();
-    userContext = await newContext();
+    browser = await launchChromium();
+    adminContext = await newBrowserContext(browser, pageErrors);
+    userContext = await newBrowserContext(browser, pageErrors);
   });
 
-  after(async () => {
+  after(() =>
     // Every step runs even when an earlier one fails; the first failure is reported.
-    const failures: unknown[] = [];
-    const step = async (work: (() => Promise<unknown>) | undefined) => {
-      try {
-        await work?.();
-      } catch (err) {
-        failures.push(err);
-      }
-    };
-    await step(browser && (() => browser!.close()));
-    await step(web?.stop);
-    // A chip the scenarios did not get to remove: its workflow must not outlive the run's worker.
-    await step(
+    runEveryStep([
+      browser && (() => browser!.close()),
+      web?.stop,
+      // A chip the scenarios did not get to remove: its workflow must not outlive the run's worker.
       world && chipId
         ? async () => {
             const handle = world!.temporal.workflow.getHandle(chipWorkflowId(chipId!));
             if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('end-to-end test cleanup');
           }
         : undefined,
-    );
-    await step(world?.close);
-    await step(stripe?.close);
-    await step(whatsapp?.close);
-    if (failures.length > 0) throw failures[0];
-  });
+      world?.close,
+      stripe?.close,
+      whatsapp?.close,
+    ]),
+  );
 
   /** Runs a scenario; when it fails, the pages are photographed and next's last words are attached. */
-  async function scenario(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (err) {
-      for (const [role, context] of [['admin', adminContext], ['user', userContext]] as const) {
-        for (const [tab, page] of (context?.pages() ?? []).entries()) {
-          await screenshot(page, `failed-${name}-${role}-${tab + 1}`, { failed: true }).catch(() => {});
-        }
-      }
-      if (err instanceof Error && web) err.message += `\n--- next ${NEXT_MODE} (last lines) ---\n${web.logTail()}`;
-      throw err;
-    }
-  }
+  const scenario = (name: string, work: () => Promise<void>) => scenarioOf(name, [['admin', adminContext], ['user', userContext]], web, work);
 
-  async function signIn(context: BrowserContext, who: { email: string; password: string }, landing: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${web!.url}/sign-in`);
-    const form = await hydrated(page.getByRole('form', { name: 'Sign in' }));
-    await form.getByLabel('Email').fill(who.email);
-    await form.getByLabel('Password').fill(who.password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === landing);
-    assert.equal(await textOf(page.getByTestId('signed-in-as')), who.email);
-    return page;
-  }
+  const signIn = (context: BrowserContext, who: { email: string; password: string }, landing: string) => signInThroughForm(web!.url, context, who, landing);
 
   async function goTo(page: Page, linkName: string, pathname: string): Promise<void> {
     await (await hydrated(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: linkName, exact: true }))).click();

@@ -151,6 +151,11 @@ describe('tRPC authorization', () => {
       ['admin.chips.list', () => user.admin.chips.list()],
       ['admin.customers.list', () => user.admin.customers.list()],
       ['admin.customers.setPlan', () => user.admin.customers.setPlan({ userId: userA.id, planId: plan.id })],
+      ['admin.customers.create', () => user.admin.customers.create({ name: 'Self-made', email: `self-${run}@authz.test`, planId: plan.id })],
+      ['admin.customers.resendInvitation', () => user.admin.customers.resendInvitation({ userId: userA.id })],
+      ['admin.customers.setDisabled', () => user.admin.customers.setDisabled({ userId: userA.id, disabled: true })],
+      ['admin.customers.setChipLimit', () => user.admin.customers.setChipLimit({ userId: userA.id, chipLimit: 1000 })],
+      ['admin.customers.audit', () => user.admin.customers.audit()],
       ['admin.usage.report', () => user.admin.usage.report()],
       ['admin.usage.alerts', () => user.admin.usage.alerts()],
       ['admin.plans.list', () => user.admin.plans.list()],
@@ -162,6 +167,8 @@ describe('tRPC authorization', () => {
     for (const [name, call] of calls) assert.equal(await codeOf(call()), 'FORBIDDEN', name);
     const self = await db.user.findUniqueOrThrow({ where: { id: userA.id }, include: { plan: true } });
     assert.equal(self.plan.code, 'BUSINESS', 'the plan was not changed');
+    assert.deepEqual([self.disabledAt, self.chipLimit], [null, null], 'the account was neither disabled nor given chips');
+    assert.equal(await db.user.count({ where: { email: `self-${run}@authz.test` } }), 0);
     assert.equal((await db.plan.findUniqueOrThrow({ where: { id: plan.id } })).name, plan.name);
   });
 });

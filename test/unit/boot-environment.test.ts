@@ -33,6 +33,15 @@ describe('the web environment', () => {
       assert.ok(err.message.includes(name), `${name} in:\n${err.message}`);
     }
   });
+  it('needs the public URL for account emails, and an smtp URL whose value it never quotes', () => {
+    assert.throws(() => parseWebEnv({ ...web, SMTP_URL: 'smtp://mail:25' }), /CHIPGATE_APP_URL is not set but SMTP_URL is/);
+    const env = parseWebEnv({ ...web, SMTP_URL: 'smtp://mail:25', CHIPGATE_APP_URL: 'https://app.example.com' });
+    assert.equal(env.ACCOUNT_EMAIL_FROM, 'Chipgate <accounts@chipgate.local>');
+    assert.throws(
+      () => parseWebEnv({ ...web, SMTP_URL: 'http://user:s3cret@mail', CHIPGATE_APP_URL: 'https://app.example.com' }),
+      (err: Error) => /SMTP_URL: must be an smtp:\/\//.test(err.message) && !err.message.includes('s3cret'),
+    );
+  });
   it('refuses a key that is not 32 bytes', () => {
     assert.throws(() => parseWebEnv({ ...web, CHIPGATE_SECRET_KEY: 'abc' }), /CHIPGATE_SECRET_KEY/);
   });

@@ -8,6 +8,7 @@ const USER_LINKS = [
   { href: '/chips', label: 'My chips' },
   { href: '/usage', label: 'Usage' },
   { href: '/top-ups', label: 'Buy GB' },
+  { href: '/account', label: 'Account' },
 ];
 
 const ADMIN_LINKS = [

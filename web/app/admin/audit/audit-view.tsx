@@ -15,6 +15,15 @@ interface ProviderChange {
   changes: unknown;
 }
 
+interface AdminAction {
+  id: string;
+  createdAt: Date | string;
+  actorEmail: string;
+  action: string;
+  targetEmail: string;
+  details: unknown;
+}
+
 const when = { header: 'When', cell: (row: { createdAt: Date | string }) => formatDateTime(row.createdAt) };
 
 const MISMATCH_COLUMNS: ReadonlyArray<Column<PaymentMismatchView>> = [
@@ -35,16 +44,29 @@ const CHANGE_COLUMNS: ReadonlyArray<Column<ProviderChange>> = [
   { header: 'Fields', cell: (e) => <code>{JSON.stringify(e.changes)}</code> },
 ];
 
-/** What admins review: payments that credited nothing, and who changed which provider. */
+const ADMIN_ACTION_COLUMNS: ReadonlyArray<Column<AdminAction>> = [
+  when,
+  { header: 'By', cell: (e) => e.actorEmail },
+  { header: 'Action', cell: (e) => e.action },
+  { header: 'Customer', cell: (e) => e.targetEmail },
+  { header: 'Details', cell: (e) => <code>{JSON.stringify(e.details)}</code> },
+];
+
+/** What admins review: who changed which customer account, payments that credited nothing, and who changed which provider. */
 export function AuditView() {
   const trpc = useTRPC();
   const mismatches = useQuery(trpc.admin.payments.mismatches.queryOptions());
   const changes = useQuery(trpc.admin.providers.audit.queryOptions());
+  const adminActions = useQuery(trpc.admin.customers.audit.queryOptions());
   return (
     <>
       <div className="page-head">
         <h1>Audit</h1>
       </div>
+      <section className="card" aria-labelledby="customer-actions-heading">
+        <h2 id="customer-actions-heading">Customer account changes</h2>
+        <DataTable query={adminActions} empty="No customer account changes yet." columns={ADMIN_ACTION_COLUMNS} rowKey={(e) => e.id} />
+      </section>
       <section className="card" aria-labelledby="mismatches-heading">
         <h2 id="mismatches-heading">Payments that credited nothing</h2>
         <p className="muted">
