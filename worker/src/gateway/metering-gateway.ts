@@ -17,6 +17,7 @@ import {
 } from 'proxy-chain';
 import { ByteLedger, type ByteCounts, type ConnectionReading } from './byte-ledger';
 import { chipIdFromUsername, chipUsername, newChipPassword, passwordMatches } from './chip-credentials';
+import { UserBudgets, type QuotaLessor } from './user-budgets';
 import { withoutCredentials } from '@chipgate/activities/logging/redact';
 import { workerLog } from '../logger';
 
@@ -30,6 +31,13 @@ export interface MeteringGatewayOptions {
    * resolver that threw or returned an unusable URL. Messages never carry upstream credentials.
    */
   onError?: (error: Error) => void;
+  /**
+   * The live budget of chips registered with an owner: their bytes are drawn from leases of the
+   * owner's allowance, and the owner's tunnels are cut when it is used. Absent: no live quota.
+   */
+  quota?: QuotaLessor;
+  /** After a refusal at 100%, how long new connections are refused before the budget is asked again. */
+  quotaRetryMs?: number;
 }
 
 export interface ChipCredential {
@@ -42,6 +50,8 @@ export interface ChipCredential {
 export interface RegisterChipOptions {
   /** Called for every new connection; the URL may hold the provider password and is never logged. */
   resolveUpstream: () => Promise<string>;
+  /** The chip's owner, whose allowance its bytes draw on. */
+  ownerId?: string;
 }
 
 export interface MeteringGateway {
@@ -71,8 +81,13 @@ interface Chip {
   credential: ChipCredential;
   resolveUpstream: () => Promise<string>;
   pausedReason: string | null;
+  ownerId: string | null;
   ledger: ByteLedger;
 }
+
+const QUOTA_REFUSAL = 'chip paused: monthly quota reached';
+// Tunnels are charged as their data arrives; this catches what moves on plain HTTP forwards.
+const BUDGET_POLL_MS = 250;
 
 const UPSTREAM_PROTOCOLS = new Set(['http:', 'https:', ...SOCKS_PROTOCOLS]);
 
@@ -91,10 +106,42 @@ export async function startMeteringGateway({
   host = '127.0.0.1',
   port = 0,
   onError = (error) => workerLog.error({ component: 'metering-gateway', err: error }, 'gateway connection failed'),
+  quota,
+  quotaRetryMs,
 }: MeteringGatewayOptions = {}): Promise<MeteringGateway> {
   const chips = new Map<string, Chip>();
   const connectionChips = new Map<number, Chip>();
+  /** The provider leg of each tunnel, held (not read) while its owner's next lease is being asked for. */
+  const tunnels = new Map<number, net.Socket>();
+  const metered = new WeakSet<net.Socket>();
   let closing: Promise<void> | null = null;
+
+  const connectionsOf = (ownerId: string): number[] => [...chips.values()].filter((chip) => chip.ownerId === ownerId).flatMap((chip) => chip.ledger.connectionIds());
+  const budgets = quota
+    ? new UserBudgets(
+        quota,
+        {
+          hold: (ownerId) => connectionsOf(ownerId).forEach((id) => tunnels.get(id)?.pause()),
+          release: (ownerId) => connectionsOf(ownerId).forEach((id) => tunnels.get(id)?.resume()),
+          cut: (ownerId) => cut(connectionsOf(ownerId), QUOTA_REFUSAL),
+        },
+        { ...(quotaRetryMs !== undefined ? { retryMs: quotaRetryMs } : {}), onError: (err, userId) => onError(new Error(`Could not lease quota budget of user ${userId}: ${messageOf(err)}`)) },
+      )
+    : undefined;
+
+  /** Charges the owner's budget with what the connection moved since it was last read. */
+  const charge = (chip: Chip, added: bigint): void => {
+    if (budgets && chip.ownerId !== null && chips.get(chip.id) === chip && !closing) budgets.charge(chip.ownerId, chip.id, added);
+  };
+  const observe = (chip: Chip, connectionId: number): void => {
+    const stats = server.getConnectionStats(connectionId);
+    if (stats) charge(chip, chip.ledger.observe(connectionId, readingOf(stats)));
+  };
+  const meterSocket = (socket: net.Socket | undefined, chip: Chip, connectionId: number): void => {
+    if (!socket || metered.has(socket)) return;
+    metered.add(socket);
+    socket.on('data', () => observe(chip, connectionId));
+  };
 
   // Plain-HTTP requests are forwarded on fresh upstream sockets. Node's default agent pools them, and
   // proxy-chain counts a pooled socket from a baseline it resets whenever another connection (maybe
@@ -152,8 +199,10 @@ export async function startMeteringGateway({
       throw new RequestError('This connection already carries another chip; open one connection per chip', 403);
     }
     assertMayConnect(chip);
+    if (budgets && chip.ownerId !== null && !(await budgets.admit(chip.ownerId, chip.id))) throw new RequestError(QUOTA_REFUSAL, 403);
     connectionChips.set(connectionId, chip);
     chip.ledger.open(connectionId);
+    if (budgets && chip.ownerId !== null) meterSocket(server.connections.get(connectionId), chip, connectionId);
     const upstreamProxyUrl = await resolveUpstream(chip);
     // Pause, unregister or close may have happened while the upstream was being resolved.
     assertMayConnect(chip);
@@ -166,8 +215,20 @@ export async function startMeteringGateway({
     const chip = connectionChips.get(connectionId);
     if (!chip) return;
     connectionChips.delete(connectionId);
-    chip.ledger.close(connectionId, stats && readingOf(stats));
+    tunnels.delete(connectionId);
+    charge(chip, chip.ledger.close(connectionId, stats && readingOf(stats)));
   });
+  server.on('tunnelConnectResponded', ({ proxyChainId, socket }: { proxyChainId: number; socket: net.Socket }) => {
+    const chip = connectionChips.get(proxyChainId);
+    if (!budgets || !chip || chip.ownerId === null) return;
+    tunnels.set(proxyChainId, socket);
+    meterSocket(socket, chip, proxyChainId);
+  });
+  const budgetPoll = budgets
+    ? setInterval(() => {
+        for (const [connectionId, chip] of connectionChips) if (chip.ownerId !== null) observe(chip, connectionId);
+      }, BUDGET_POLL_MS).unref()
+    : undefined;
   server.on('tunnelConnectFailed', ({ customTag, response }: { customTag: unknown; response: http.IncomingMessage }) => {
     onError(new Error(`Upstream proxy refused a tunnel of chip ${String(customTag)} with HTTP ${response.statusCode}`));
   });
@@ -195,7 +256,7 @@ export async function startMeteringGateway({
     url,
     port: server.port,
 
-    registerChip(chipId, { resolveUpstream }) {
+    registerChip(chipId, { resolveUpstream, ownerId }) {
       if (closing) throw new Error(`Cannot register chip ${chipId}: the metering gateway is closed`);
       if (typeof resolveUpstream !== 'function') {
         throw new TypeError(`resolveUpstream of chip ${chipId} must be a function returning the upstream proxy URL`);
@@ -203,6 +264,7 @@ export async function startMeteringGateway({
       const existing = chips.get(chipId);
       if (existing) {
         existing.resolveUpstream = resolveUpstream;
+        existing.ownerId = ownerId ?? existing.ownerId;
         return { ...existing.credential };
       }
       const username = chipUsername(chipId);
@@ -212,15 +274,18 @@ export async function startMeteringGateway({
         password,
         proxyUrl: `http://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${url.slice('http://'.length)}`,
       };
-      chips.set(chipId, { id: chipId, credential, resolveUpstream, pausedReason: null, ledger: new ByteLedger() });
+      chips.set(chipId, { id: chipId, credential, resolveUpstream, pausedReason: null, ownerId: ownerId ?? null, ledger: new ByteLedger() });
       return { ...credential };
     },
 
     unregisterChip(chipId) {
       const chip = chips.get(chipId);
       if (!chip) return;
+      for (const connectionId of chip.ledger.connectionIds()) observe(chip, connectionId);
       chips.delete(chipId);
       cut(chip.ledger.connectionIds(), `chip ${chipId} unregistered`);
+      const { ownerId } = chip;
+      if (budgets && ownerId !== null && ![...chips.values()].some((other) => other.ownerId === ownerId)) void budgets.settle(ownerId);
     },
 
     pauseChip(chipId, reason) {
@@ -243,8 +308,7 @@ export async function startMeteringGateway({
     readCounters(chipId) {
       const chip = requireChip(chipId);
       for (const connectionId of chip.ledger.connectionIds()) {
-        const stats = server.getConnectionStats(connectionId);
-        if (stats) chip.ledger.observe(connectionId, readingOf(stats));
+        observe(chip, connectionId);
       }
       return chip.ledger.totals();
     },
@@ -255,9 +319,11 @@ export async function startMeteringGateway({
 
     close() {
       closing ??= (async () => {
+        clearInterval(budgetPoll);
         const stopped = server.close(false);
         cut(server.getConnectionIds(), 'metering gateway closed');
         await stopped;
+        await budgets?.settleAll();
         forwardAgents.httpAgent.destroy();
         forwardAgents.httpsAgent.destroy();
       })();
