@@ -42,8 +42,8 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     assert.equal(await world.db.quotaAlert.count({ where: { userId: user.id, threshold: 'PERCENT_80' } }), 1, 'the 80% alert exists exactly once');
     assert.equal((await world.chips.state(a)).paused, false, 'below 100% nothing is paused');
 
-    // Past 100% through chip b: both chips stop.
-    await world.throughChip(b, `/bytes/${(ALLOWANCE * 25n) / 100n}`);
+    // Past 100% through chip b: the gateway cuts the download at 100%, and both chips stop.
+    await world.throughChip(b, `/bytes/${(ALLOWANCE * 25n) / 100n}`).catch((err: unknown) => err);
     const pausedA = await world.waitForState(a, (s) => s.status === 'PAUSED', 'chip a paused at the gateway');
     const pausedB = await world.waitForState(b, (s) => s.status === 'PAUSED', 'chip b paused at the gateway');
     assert.match(pausedA.pauseReason ?? '', /quota/);
@@ -88,7 +88,8 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     await waitFor(async () => (await count(idle, (s) => s?.lastError?.startsWith('no healthy proxy') === true)) === idle.length, 'every idle chip waiting for a proxy', FLEET_WAIT_MS);
     const startedSeconds = (Date.now() - started) / 1000;
 
-    await world.throughChip(live, `/bytes/${(ALLOWANCE * 110n) / 100n}`);
+    // The gateway cuts the download at 100%.
+    await world.throughChip(live, `/bytes/${(ALLOWANCE * 110n) / 100n}`).catch((err: unknown) => err);
     await world.waitForState(live, (s) => s.status === 'PAUSED', 'the live chip paused');
     const crossed = Date.now();
     await waitFor(async () => (await count(idle, (s) => s?.paused !== true || !/quota/.test(s.pauseReason ?? ''))) === 0, 'every chip paused for quota', FLEET_WAIT_MS);

@@ -110,7 +110,7 @@ describe('quota alert delivery (real PostgreSQL, SMTP and webhook receiver)', ()
 
     const emails = smtp.to(user.email);
     assert.equal(emails.length, 1);
-    assert.equal(emails[0]!.subject, 'Chipgate: you have used 80% of your proxy allowance for November 2026');
+    assert.equal(emails[0]!.subject, 'Chipgate: you have used 80% of your 0.10 GB proxy allowance for November 2026');
 
     const hooks = receiver.for(user.id);
     assert.equal(hooks.length, 1);
@@ -143,7 +143,7 @@ describe('quota alert delivery (real PostgreSQL, SMTP and webhook receiver)', ()
     assert.deepEqual(results.slice(1), [{ created: false, emailed: false, webhooked: false }, { created: false, emailed: false, webhooked: false }]);
     assert.deepEqual(
       smtp.to(user.email).map((m) => m.subject),
-      ['Chipgate: you have used 80% of your proxy allowance for November 2026', 'Chipgate: your proxy allowance for November 2026 is used up - chips paused'],
+      ['Chipgate: you have used 80% of your 0.10 GB proxy allowance for November 2026', 'Chipgate: your 0.10 GB proxy allowance for November 2026 is used up - chips paused'],
     );
     assert.deepEqual(
       receiver.for(user.id).map((h) => [h.thresholdPercent, h.chipsPaused]),
@@ -153,6 +153,22 @@ describe('quota alert delivery (real PostgreSQL, SMTP and webhook receiver)', ()
       ],
     );
     assert.equal(await db.quotaAlert.count({ where: { userId: user.id } }), 2);
+  });
+
+  it('re-arms when a top-up raises the allowance: 80% of the new allowance is delivered again, once however many chips ask at once', async () => {
+    const user = await newUser('Carla Dias');
+    await delivery.recordAndDeliverQuotaAlert(db, alertAt(user.id, 'PERCENT_80', 86_000_000n));
+    const raised = FREE_PLAN_BYTES + 1024n ** 3n;
+    const again = { ...alertAt(user.id, 'PERCENT_80', 947_000_000n), bytesAllowed: raised };
+    const results = await Promise.all(Array.from({ length: 8 }, () => delivery.recordAndDeliverQuotaAlert(db, again)));
+
+    assert.equal(results.filter((r) => r.created).length, 1, 'one alert of the raised allowance');
+    assert.equal(results.filter((r) => r.emailed).length, 1, 'emailed once');
+    assert.deepEqual(
+      smtp.to(user.email).map((m) => m.subject),
+      ['Chipgate: you have used 80% of your 0.10 GB proxy allowance for November 2026', 'Chipgate: you have used 80% of your 1.10 GB proxy allowance for November 2026'],
+    );
+    assert.deepEqual(receiver.for(user.id).map((h) => h.bytesAllowed), [String(FREE_PLAN_BYTES), String(raised)]);
   });
 
   it('when the SMTP server refuses, throws naming email (no credentials), and the retry sends only the email', async () => {

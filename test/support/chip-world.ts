@@ -33,6 +33,8 @@ export interface ChipWorldOptions {
   seedProvider?: boolean;
   /** Added to the worker's environment, e.g. the payment provider and CHIPGATE_APP_URL for top-ups. */
   workerEnv?: NodeJS.ProcessEnv;
+  /** Chips each worker holds at most; beyond it a chip goes to another (startAnotherWorker()). */
+  maxChips?: number;
 }
 
 /**
@@ -89,7 +91,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     healthCheckMinutes: 5,
     reconcileMinutes: 60,
     orphanSweepMinutes: 15,
-    maxChips: 2000,
+    maxChips: options.maxChips ?? 2000,
     ...(options.metrics ? { metrics: { host: '127.0.0.1', port: 0, ...options.metrics } } : {}),
   };
   const workerEnv = { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '', ...options.workerEnv };
@@ -103,6 +105,16 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     worker = await startWorkerProcess(workerConfig, workerEnv);
     return worker;
   }
+  const others: Array<Awaited<ReturnType<typeof startWorkerProcess>>> = [];
+  /** Another worker process on the same task queue, with its own gateway: chips spread over them. */
+  async function startAnotherWorker() {
+    const another = await startWorkerProcess(workerConfig, workerEnv);
+    started.push(() => another.stop().catch(() => {}));
+    others.push(another);
+    return another;
+  }
+  /** The worker whose gateway carries the chip now. */
+  const holderOf = (chipId: string) => [worker, ...others].find((w) => w.connections.has(chipId)) ?? worker;
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
   started.push(() => connection.close());
   const temporal = new Client({ connection });
@@ -133,7 +145,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
 
   /** Traffic of "another client of the chip": through the chip's own gateway credential. */
   async function throughChip(chipId: string, path: string, init: { method?: 'GET' | 'POST'; body?: Buffer } = {}) {
-    const dispatcher = new ProxyAgent(worker.connections.proxyUrl(chipId));
+    const dispatcher = new ProxyAgent(holderOf(chipId).connections.proxyUrl(chipId));
     try {
       const url = new URL(path, provider.standIn.echoUrl);
       const response = await request(url, { method: init.method ?? 'GET', body: init.body, dispatcher });
@@ -154,6 +166,8 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     worker,
     currentWorker: () => worker,
     restartWorker,
+    startAnotherWorker,
+    holderOf,
     temporal,
     chips,
     taskQueue,

@@ -47,7 +47,7 @@ describe('formatBillingMonth', () => {
 describe('quotaAlertEmail', () => {
   it('at 80%: greets the user, shows used of allowed in GB and the month, and warns what 100% means', () => {
     const { subject, text, html } = quotaAlertEmail(alert());
-    assert.equal(subject, 'Chipgate: you have used 80% of your proxy allowance for November 2026');
+    assert.equal(subject, 'Chipgate: you have used 80% of your 0.10 GB proxy allowance for November 2026');
     assert.match(text, /^Hello Ana Souza,/);
     assert.match(text, /used 80% of your proxy allowance for November 2026: 0\.08 GB of 0\.10 GB\./);
     assert.match(text, /At 100% your chips are paused until your allowance rises/);
@@ -57,7 +57,7 @@ describe('quotaAlertEmail', () => {
 
   it('at 100%: says the chips are paused until the allowance rises and how to raise it', () => {
     const { subject, text } = quotaAlertEmail(alert({ threshold: 'PERCENT_100', bytesUsed: FREE_PLAN_BYTES + 1n }));
-    assert.equal(subject, 'Chipgate: your proxy allowance for November 2026 is used up - chips paused');
+    assert.equal(subject, 'Chipgate: your 0.10 GB proxy allowance for November 2026 is used up - chips paused');
     assert.match(text, /used 100% of your proxy allowance for November 2026: 0\.10 GB of 0\.10 GB\./);
     assert.match(text, /Your chips are paused until your allowance rises\. Buy a GB top-up in the Chipgate dashboard/);
   });

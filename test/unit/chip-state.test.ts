@@ -100,17 +100,35 @@ describe('chip state: metering and quota', () => {
     const s = initialState(T0);
     judged(s, standing({ usedBytes: '850', thresholdsReached: ['PERCENT_80'] }));
     judged(s, standing({ usedBytes: '900', thresholdsReached: ['PERCENT_80'] }));
-    assert.deepEqual(s.alertsOwed.map((a) => a.key), ['2026-12-01:PERCENT_80'], 'owed once, however many meters see it');
+    assert.deepEqual(s.alertsOwed.map((a) => a.key), ['2026-12-01:PERCENT_80:1000'], 'owed once, however many meters see it');
     assert.deepEqual(s.alertsSent, [], 'not sent before it is delivered');
     const carried = carriedState(JSON.parse(JSON.stringify(s)) as ChipRunState);
     assert.deepEqual(carried.alertsOwed, s.alertsOwed, 'what is owed crosses continue-as-new');
-    alertDelivered(s, '2026-12-01:PERCENT_80');
+    alertDelivered(s, '2026-12-01:PERCENT_80:1000');
     assert.deepEqual(s.alertsOwed, []);
-    assert.deepEqual(s.alertsSent, ['2026-12-01:PERCENT_80']);
+    assert.deepEqual(s.alertsSent, ['2026-12-01:PERCENT_80:1000']);
     judged(s, standing({ usedBytes: '950', thresholdsReached: ['PERCENT_80'] }));
     assert.deepEqual(s.alertsOwed, [], 'a delivered alert is not owed again');
     judged(s, standing({ month: '2027-01-01', thresholdsReached: [] }));
     assert.deepEqual(s.alertsSent, [], 'a new month forgets last month’s alerts');
+  });
+
+  it('owes the alerts again when the allowance rises, once per level of the new allowance', () => {
+    const s = initialState(T0);
+    judged(s, standing({ usedBytes: '1000', allowanceBytes: '1000', thresholdsReached: ['PERCENT_80', 'PERCENT_100'] }));
+    for (const alert of [...s.alertsOwed]) alertDelivered(s, alert.key);
+    judged(s, standing({ usedBytes: '1000', allowanceBytes: '2000', thresholdsReached: [] }));
+    assert.equal(s.alertsOwed.length, 0, 'a raise that leaves the user under 80% owes nothing');
+    judged(s, standing({ usedBytes: '1700', allowanceBytes: '2000', thresholdsReached: ['PERCENT_80'] }));
+    judged(s, standing({ usedBytes: '1800', allowanceBytes: '2000', thresholdsReached: ['PERCENT_80'] }));
+    assert.deepEqual(s.alertsOwed.map((a) => [a.key, a.bytesAllowed]), [['2026-12-01:PERCENT_80:2000', '2000']], '80% of the new allowance, owed once');
+  });
+
+  it('takes an alert sent by an older build (no allowance in its key) as sent', () => {
+    const s = initialState(T0);
+    s.alertsSent = ['2026-12-01:PERCENT_80'];
+    judged(s, standing({ usedBytes: '850', thresholdsReached: ['PERCENT_80'] }));
+    assert.deepEqual(s.alertsOwed, []);
   });
 
   it('reports the crossing into over-quota once, and unpauses when the allowance rises', () => {

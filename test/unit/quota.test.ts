@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BYTES_PER_GB, gbToBytes } from '@chipgate/workflows/rules/bytes';
-import { isOverQuota, monthlyAllowanceBytes, quotaThresholdsReached } from '@chipgate/workflows/rules/quota';
+import { isOverQuota, monthlyAllowanceBytes, quotaAlertKey, quotaThresholdsReached } from '@chipgate/workflows/rules/quota';
 
 describe('monthlyAllowanceBytes', () => {
   it('is the plan limit plus the month’s top-ups', () => {
@@ -68,5 +68,11 @@ describe('isOverQuota', () => {
   it('is true for any use of a zero allowance', () => {
     assert.equal(isOverQuota(0n, 0n), false);
     assert.equal(isOverQuota(1n, 0n), true);
+  });
+});
+
+describe('quotaAlertKey', () => {
+  it('names the allowance, so a raised allowance is a new alert', () => {
+    assert.notEqual(quotaAlertKey('2026-12-01', 'PERCENT_80', '1000'), quotaAlertKey('2026-12-01', 'PERCENT_80', '2000'));
   });
 });

@@ -2,6 +2,8 @@ import { createDb } from '@chipgate/db';
 import { createProviderActivities } from '@chipgate/activities';
 import { createAlertDelivery } from '@chipgate/activities/alerts/index';
 import { createChipActivities } from '@chipgate/activities/chip/chip-activities';
+import { leaseQuotaBudget } from '@chipgate/activities/chip/quota-budget';
+import { announceQuotaCrossing } from '@chipgate/activities/chip/quota-crossing';
 import { createProviderMaintenanceActivities } from '@chipgate/activities/providers/provider-maintenance-activities';
 import { createTopUpActivities } from '@chipgate/activities/top-ups/top-up-activities';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +33,6 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   const db = createDb(config.databaseUrl);
   const workerId = `${config.taskQueue}-worker-${randomUUID()}`;
 
-  const gateway = await startMeteringGateway({ host: config.gatewayHost, port: config.gatewayPort });
   // Signals to chip workflows, only when something happened to a socket (logout, a dead or fenced worker): no per-tick cost.
   const temporalConnection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection: temporalConnection, namespace: config.temporalNamespace });
@@ -65,6 +66,22 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
     );
     return running;
   };
+  const gateway = await startMeteringGateway({
+    host: config.gatewayHost,
+    port: config.gatewayPort,
+    quota: {
+      // Only a lease that crosses 80% or 100% costs Temporal anything: a signal, never one per chunk.
+      async lease(request) {
+        const answer = await leaseQuotaBudget(db, { ...request, workerId });
+        if (answer.crossed.length > 0) {
+          void announceQuotaCrossing(db, (chipIds) => signalQuotaChanged(chipIds, () => {}), { ...request, crossed: answer.crossed }).catch((err: unknown) =>
+            workerLog.error({ userId: request.userId, crossed: answer.crossed, err }, 'could not tell the chips of a quota crossing; they see it at their next meter'),
+          );
+        }
+        return answer;
+      },
+    },
+  });
   // Assigned below, once the lease exists; the lease's callbacks only run after that.
   const held: { connections?: ChipConnections } = {};
   // The lease has its own database pool: however busy metering keeps the main pool, renewing the lease

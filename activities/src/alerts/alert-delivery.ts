@@ -111,7 +111,7 @@ export function createAlertDelivery(
   }
 
   /**
-   * Records the alert for (user, month, threshold) once, then delivers each configured channel that has not
+   * Records the alert for (user, month, threshold, allowance) once, then delivers each configured channel that has not
    * been delivered yet. A delivery that failed throws (so the activity is retried) after the other channel
    * has had its own try; a retry repeats only what is still missing. The message is rendered from the stored
    * row, so every attempt sends the figures of the first call.
@@ -123,7 +123,7 @@ export function createAlertDelivery(
     const { count } = await db.quotaAlert.createMany({ data: [alert], skipDuplicates: true });
     const created = count === 1;
     const row = await db.quotaAlert.findUniqueOrThrow({
-      where: { userId_month_threshold: { userId: alert.userId, month: alert.month, threshold: alert.threshold } },
+      where: { userId_month_threshold_bytesAllowed: { userId: alert.userId, month: alert.month, threshold: alert.threshold, bytesAllowed: alert.bytesAllowed } },
     });
     const smtp = row.emailSentAt === null ? transport : undefined;
     const webhookTarget = row.webhookSentAt === null ? config.webhook : undefined;

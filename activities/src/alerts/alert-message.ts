@@ -48,9 +48,11 @@ export function quotaAlertEmail(alert: QuotaAlertFacts): QuotaAlertEmail {
   const month = formatBillingMonth(alert.month);
   const usage = `${formatGb(alert.bytesUsed)} of ${formatGb(alert.bytesAllowed)}`;
   const reached = alert.threshold === 'PERCENT_100';
+  // The allowance is named: after a top-up the same level is reached again, of a larger figure.
+  const allowance = formatGb(alert.bytesAllowed);
   const subject = reached
-    ? `Chipgate: your proxy allowance for ${month} is used up - chips paused`
-    : `Chipgate: you have used 80% of your proxy allowance for ${month}`;
+    ? `Chipgate: your ${allowance} proxy allowance for ${month} is used up - chips paused`
+    : `Chipgate: you have used 80% of your ${allowance} proxy allowance for ${month}`;
   const paragraphs = reached
     ? [
         `You have used 100% of your proxy allowance for ${month}: ${usage}.`,

@@ -3,7 +3,7 @@ import type { QuotaThreshold } from '@chipgate/workflows/rules/quota';
 import { recordChipStatus } from './chip-records';
 import { assignProxy, releaseAssignment } from './proxy-assignment';
 import { quotaStanding } from './quota-check';
-import { claimOverQuotaCrossing, clearOverQuotaCrossing } from './quota-crossing';
+import { claimOverQuotaCrossing, clearOverQuotaCrossing, ownerChipIds } from './quota-crossing';
 import { Context } from '@temporalio/activity';
 import { billOrphanedCounters } from './orphaned-counters';
 import { meterChipUsage, type BilledUsage, type MeterPeriod } from './usage-metering';
@@ -77,13 +77,9 @@ export function createChipActivities({ db, deliverQuotaAlert, signalQuotaChanged
       // A retry of the claimer finds its own claim: it carries on telling (quotaChanged twice is harmless).
       const retry = (ctx?.info.attempt ?? 1) > 1;
       if (!(await claimOverQuotaCrossing(db, input.userId, input.month)) && !retry) return { told: 0 };
-      const chips = await db.chip.findMany({ where: { ownerId: input.userId, deletedAt: null, id: { not: input.chipId } }, select: { id: true } });
-      return { told: await signalQuotaChanged(chips.map((c) => c.id), () => ctx?.heartbeat()) };
+      return { told: await signalQuotaChanged(await ownerChipIds(db, input.userId, input.chipId), () => ctx?.heartbeat()) };
     },
-    async listLiveChipIds(input: { userId: string }): Promise<string[]> {
-      const chips = await db.chip.findMany({ where: { ownerId: input.userId, deletedAt: null }, select: { id: true } });
-      return chips.map((c) => c.id);
-    },
+    listLiveChipIds: (input: { userId: string }): Promise<string[]> => ownerChipIds(db, input.userId),
   };
 }
 

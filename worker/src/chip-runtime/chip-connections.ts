@@ -92,12 +92,13 @@ export class ChipConnections {
     await this.claim(chipId);
     const assignment = await db.chipProxyAssignment.findFirst({
       where: { chipId, releasedAt: null },
-      select: { sessionId: true, proxy: { select: { id: true, kind: true, staticHost: true, staticPort: true, providerId: true } } },
+      select: { sessionId: true, chip: { select: { ownerId: true } }, proxy: { select: { id: true, kind: true, staticHost: true, staticPort: true, providerId: true } } },
     });
     if (!assignment) throw new Error(`chip ${chipId} has no live proxy assignment`);
     const { proxy, sessionId } = assignment;
     const lease = this.deps.lease;
     const credential = gateway.registerChip(chipId, {
+      ownerId: assignment.chip.ownerId,
       // Resolved per connection so a rotated provider password takes effect without a restart; and
       // where traffic enters the gateway, so a worker whose lease lapsed carries none.
       async resolveUpstream() {

@@ -24,24 +24,30 @@ export class ByteLedger {
     if (!this.seen.has(connectionId)) this.seen.set(connectionId, { sent: 0, received: 0 });
   }
 
-  observe(connectionId: number, reading: ConnectionReading): void {
+  /** Answers the bytes this reading added. */
+  observe(connectionId: number, reading: ConnectionReading): bigint {
     const seen = this.seen.get(connectionId);
-    if (!seen) return;
+    if (!seen) return 0n;
+    let added = 0n;
     // Node's bytesWritten includes bytes still queued, which a destroyed socket discards; keeping the
     // high-water mark means totals never go backwards, since the meter persists their differences.
     if (isByteCount(reading.sent) && reading.sent > seen.sent) {
+      added += BigInt(reading.sent - seen.sent);
       this.sent += BigInt(reading.sent - seen.sent);
       seen.sent = reading.sent;
     }
     if (isByteCount(reading.received) && reading.received > seen.received) {
+      added += BigInt(reading.received - seen.received);
       this.received += BigInt(reading.received - seen.received);
       seen.received = reading.received;
     }
+    return added;
   }
 
-  close(connectionId: number, finalReading: ConnectionReading | undefined): void {
-    if (finalReading) this.observe(connectionId, finalReading);
+  close(connectionId: number, finalReading: ConnectionReading | undefined): bigint {
+    const added = finalReading ? this.observe(connectionId, finalReading) : 0n;
     this.seen.delete(connectionId);
+    return added;
   }
 
   connectionIds(): number[] {

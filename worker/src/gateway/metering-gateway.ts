@@ -17,6 +17,7 @@ import {
 } from 'proxy-chain';
 import { ByteLedger, type ByteCounts, type ConnectionReading } from './byte-ledger';
 import { chipOfUsername, chipUsername, newChipPassword, passwordMatches, type TrafficKind } from './chip-credentials';
+import { UserBudgets, type QuotaLessor } from './user-budgets';
 import { withoutCredentials } from '@chipgate/activities/logging/redact';
 import { workerLog } from '../logger';
 
@@ -31,6 +32,13 @@ export interface MeteringGatewayOptions {
    * resolver that threw or returned an unusable URL. Messages never carry upstream credentials.
    */
   onError?: (error: Error) => void;
+  /**
+   * The live budget of chips registered with an owner: their bytes are drawn from leases of the
+   * owner's allowance, and the owner's tunnels are cut when it is used. Absent: no live quota.
+   */
+  quota?: QuotaLessor;
+  /** After a refusal at 100%, how long new connections are refused before the budget is asked again. */
+  quotaRetryMs?: number;
 }
 
 export interface ChipCredential {
@@ -43,6 +51,8 @@ export interface ChipCredential {
 export interface RegisterChipOptions {
   /** Called for every new connection; the URL may hold the provider password and is never logged. */
   resolveUpstream: () => Promise<string>;
+  /** The chip's owner, whose allowance its bytes draw on. */
+  ownerId?: string;
 }
 
 export interface MeteringGateway {
@@ -55,7 +65,8 @@ export interface MeteringGateway {
   registerChip(chipId: string, opts: RegisterChipOptions): ChipCredential;
   /**
    * The chip's second credential, for the platform's own requests through the chip's proxy (the
-   * exit-IP probe): the same upstream and pause, counted apart in `readCounters(chipId, 'platform')`.
+   * exit-IP probe): the same upstream and pause, counted apart in `readCounters(chipId, 'platform')`
+   * and never drawn from the owner's budget.
    */
   platformCredential(chipId: string): ChipCredential;
   /** Forgets the chip and cuts its live connections; unknown chips are ignored. */
@@ -77,13 +88,19 @@ interface Chip {
   credentials: Record<TrafficKind, ChipCredential>;
   resolveUpstream: () => Promise<string>;
   pausedReason: string | null;
+  ownerId: string | null;
   ledgers: Record<TrafficKind, ByteLedger>;
 }
 
 interface ChipConnection {
   chip: Chip;
+  kind: TrafficKind;
   ledger: ByteLedger;
 }
+
+const QUOTA_REFUSAL = 'chip paused: monthly quota reached';
+// Tunnels are charged as their data arrives; this catches what moves on plain HTTP forwards.
+const BUDGET_POLL_MS = 250;
 
 const UPSTREAM_PROTOCOLS = new Set(['http:', 'https:', ...SOCKS_PROTOCOLS]);
 
@@ -102,10 +119,45 @@ export async function startMeteringGateway({
   host = '127.0.0.1',
   port = 0,
   onError = (error) => workerLog.error({ component: 'metering-gateway', err: error }, 'gateway connection failed'),
+  quota,
+  quotaRetryMs,
 }: MeteringGatewayOptions = {}): Promise<MeteringGateway> {
   const chips = new Map<string, Chip>();
   const connectionChips = new Map<number, ChipConnection>();
+  /** The provider leg of each tunnel, held (not read) while its owner's next lease is being asked for. */
+  const tunnels = new Map<number, net.Socket>();
+  const metered = new WeakSet<net.Socket>();
   let closing: Promise<void> | null = null;
+
+  const connectionsOfChip = (chip: Chip): number[] => [...chip.ledgers.chip.connectionIds(), ...chip.ledgers.platform.connectionIds()];
+  const connectionsOf = (ownerId: string): number[] => [...chips.values()].filter((chip) => chip.ownerId === ownerId).flatMap((chip) => chip.ledgers.chip.connectionIds());
+  const budgets = quota
+    ? new UserBudgets(
+        quota,
+        {
+          hold: (ownerId) => connectionsOf(ownerId).forEach((id) => tunnels.get(id)?.pause()),
+          release: (ownerId) => connectionsOf(ownerId).forEach((id) => tunnels.get(id)?.resume()),
+          cut: (ownerId) => cut(connectionsOf(ownerId), QUOTA_REFUSAL),
+        },
+        { ...(quotaRetryMs !== undefined ? { retryMs: quotaRetryMs } : {}), onError: (err, userId) => onError(new Error(`Could not lease quota budget of user ${userId}: ${messageOf(err)}`)) },
+      )
+    : undefined;
+
+  /** Charges the owner's budget with what the chip's own traffic moved since it was last read; platform traffic is not the owner's. */
+  const charge = ({ chip, kind }: ChipConnection, added: bigint): void => {
+    if (budgets && kind === 'chip' && chip.ownerId !== null && chips.get(chip.id) === chip && !closing) budgets.charge(chip.ownerId, chip.id, added);
+  };
+  const observe = (connection: ChipConnection, connectionId: number): void => {
+    const stats = server.getConnectionStats(connectionId);
+    if (stats) charge(connection, connection.ledger.observe(connectionId, readingOf(stats)));
+  };
+  const meterSocket = (socket: net.Socket | undefined, connection: ChipConnection, connectionId: number): void => {
+    if (!socket || metered.has(socket)) return;
+    metered.add(socket);
+    socket.on('data', () => observe(connection, connectionId));
+  };
+  const budgeted = (connection: ChipConnection): connection is ChipConnection & { chip: { ownerId: string } } =>
+    budgets !== undefined && connection.kind === 'chip' && connection.chip.ownerId !== null;
 
   // Plain-HTTP requests are forwarded on fresh upstream sockets. Node's default agent pools them, and
   // proxy-chain counts a pooled socket from a baseline it resets whenever another connection (maybe
@@ -124,7 +176,7 @@ export async function startMeteringGateway({
   const authenticate = (username: string, password: string): ChipConnection | null => {
     const named = chipOfUsername(username);
     const chip = named === null ? undefined : chips.get(named.chipId);
-    return chip && named && passwordMatches(password, chip.credentials[named.kind].password) ? { chip, ledger: chip.ledgers[named.kind] } : null;
+    return chip && named && passwordMatches(password, chip.credentials[named.kind].password) ? { chip, kind: named.kind, ledger: chip.ledgers[named.kind] } : null;
   };
 
   const assertMayConnect = (chip: Chip): void => {
@@ -164,8 +216,10 @@ export async function startMeteringGateway({
       throw new RequestError('This connection already carries another chip; open one connection per chip', 403);
     }
     assertMayConnect(chip);
+    if (budgets && budgeted(authenticated) && !(await budgets.admit(authenticated.chip.ownerId, chip.id))) throw new RequestError(QUOTA_REFUSAL, 403);
     connectionChips.set(connectionId, authenticated);
     ledger.open(connectionId);
+    if (budgeted(authenticated)) meterSocket(server.connections.get(connectionId), authenticated, connectionId);
     const upstreamProxyUrl = await resolveUpstream(chip);
     // Pause, unregister or close may have happened while the upstream was being resolved.
     assertMayConnect(chip);
@@ -178,8 +232,20 @@ export async function startMeteringGateway({
     const connection = connectionChips.get(connectionId);
     if (!connection) return;
     connectionChips.delete(connectionId);
-    connection.ledger.close(connectionId, stats && readingOf(stats));
+    tunnels.delete(connectionId);
+    charge(connection, connection.ledger.close(connectionId, stats && readingOf(stats)));
   });
+  server.on('tunnelConnectResponded', ({ proxyChainId, socket }: { proxyChainId: number; socket: net.Socket }) => {
+    const connection = connectionChips.get(proxyChainId);
+    if (!connection || !budgeted(connection)) return;
+    tunnels.set(proxyChainId, socket);
+    meterSocket(socket, connection, proxyChainId);
+  });
+  const budgetPoll = budgets
+    ? setInterval(() => {
+        for (const [connectionId, connection] of connectionChips) if (budgeted(connection)) observe(connection, connectionId);
+      }, BUDGET_POLL_MS).unref()
+    : undefined;
   server.on('tunnelConnectFailed', ({ customTag, response }: { customTag: unknown; response: http.IncomingMessage }) => {
     onError(new Error(`Upstream proxy refused a tunnel of chip ${String(customTag)} with HTTP ${response.statusCode}`));
   });
@@ -207,13 +273,16 @@ export async function startMeteringGateway({
     const password = newChipPassword();
     return { username, password, proxyUrl: `http://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${url.slice('http://'.length)}` };
   };
-  const connectionsOf = (chip: Chip): number[] => [...chip.ledgers.chip.connectionIds(), ...chip.ledgers.platform.connectionIds()];
+  const observeAll = (chip: Chip, kind: TrafficKind): void => {
+    const ledger = chip.ledgers[kind];
+    for (const connectionId of ledger.connectionIds()) observe({ chip, kind, ledger }, connectionId);
+  };
 
   return {
     url,
     port: server.port,
 
-    registerChip(chipId, { resolveUpstream }) {
+    registerChip(chipId, { resolveUpstream, ownerId }) {
       if (closing) throw new Error(`Cannot register chip ${chipId}: the metering gateway is closed`);
       if (typeof resolveUpstream !== 'function') {
         throw new TypeError(`resolveUpstream of chip ${chipId} must be a function returning the upstream proxy URL`);
@@ -221,10 +290,12 @@ export async function startMeteringGateway({
       const existing = chips.get(chipId);
       if (existing) {
         existing.resolveUpstream = resolveUpstream;
+        existing.ownerId = ownerId ?? existing.ownerId;
         return { ...existing.credentials.chip };
       }
       const credentials = { chip: newCredential(chipId, 'chip'), platform: newCredential(chipId, 'platform') };
-      chips.set(chipId, { id: chipId, credentials, resolveUpstream, pausedReason: null, ledgers: { chip: new ByteLedger(), platform: new ByteLedger() } });
+      const ledgers = { chip: new ByteLedger(), platform: new ByteLedger() };
+      chips.set(chipId, { id: chipId, credentials, resolveUpstream, pausedReason: null, ownerId: ownerId ?? null, ledgers });
       return { ...credentials.chip };
     },
 
@@ -235,8 +306,11 @@ export async function startMeteringGateway({
     unregisterChip(chipId) {
       const chip = chips.get(chipId);
       if (!chip) return;
+      observeAll(chip, 'chip');
       chips.delete(chipId);
-      cut(connectionsOf(chip), `chip ${chipId} unregistered`);
+      cut(connectionsOfChip(chip), `chip ${chipId} unregistered`);
+      const { ownerId } = chip;
+      if (budgets && ownerId !== null && ![...chips.values()].some((other) => other.ownerId === ownerId)) void budgets.settle(ownerId);
     },
 
     pauseChip(chipId, reason) {
@@ -245,7 +319,7 @@ export async function startMeteringGateway({
       }
       const chip = requireChip(chipId);
       chip.pausedReason = reason;
-      cut(connectionsOf(chip), `chip paused: ${reason}`);
+      cut(connectionsOfChip(chip), `chip paused: ${reason}`);
     },
 
     resumeChip(chipId) {
@@ -257,12 +331,9 @@ export async function startMeteringGateway({
     },
 
     readCounters(chipId, kind = 'chip') {
-      const ledger = requireChip(chipId).ledgers[kind];
-      for (const connectionId of ledger.connectionIds()) {
-        const stats = server.getConnectionStats(connectionId);
-        if (stats) ledger.observe(connectionId, readingOf(stats));
-      }
-      return ledger.totals();
+      const chip = requireChip(chipId);
+      observeAll(chip, kind);
+      return chip.ledgers[kind].totals();
     },
 
     openConnections() {
@@ -271,9 +342,11 @@ export async function startMeteringGateway({
 
     close() {
       closing ??= (async () => {
+        clearInterval(budgetPoll);
         const stopped = server.close(false);
         cut(server.getConnectionIds(), 'metering gateway closed');
         await stopped;
+        await budgets?.settleAll();
         forwardAgents.httpAgent.destroy();
         forwardAgents.httpsAgent.destroy();
       })();

@@ -1,6 +1,6 @@
 // The chip workflow's carried state and every rule about it, as pure functions: no Temporal, no
 // I/O, no clock (callers pass `now`), so each rule has a unit test (test/unit/chip-state.test.ts).
-import { ACCOUNT_DISABLED_PAUSE_REASON, QUOTA_PAUSE_REASON, type QuotaThreshold } from '../rules/quota';
+import { ACCOUNT_DISABLED_PAUSE_REASON, QUOTA_PAUSE_REASON, quotaAlertKey, type QuotaThreshold } from '../rules/quota';
 import type { ChipLifecycleStatus, ChipState, ChipWorkflowSettings } from './contract';
 
 export interface ChipAssignment {
@@ -43,7 +43,7 @@ export interface ChipRunState {
   bytesThisMonth: string;
   month: string | null;
   lastError: string | null;
-  /** Alerts delivered (`<month>:<threshold>`), so a chip does not ask again every cycle. */
+  /** Alerts delivered (`<month>:<threshold>:<allowance bytes>`), so a chip does not ask again every cycle. */
   alertsSent: string[];
   /** Alerts due and not yet delivered: retried every meter until they are, across continue-as-new. */
   alertsOwed: OwedAlert[];
@@ -164,7 +164,7 @@ export interface Standing {
 
 /**
  * Applies the owner's quota standing: pauses or unpauses for quota, forgets last month's alerts,
- * and owes every alert reached and neither delivered nor already owed. Answers whether the chip
+ * and owes every alert reached under the current allowance and neither delivered nor already owed. Answers whether the chip
  * has just crossed into over-quota (the moment its siblings must hear of it).
  */
 export function judged(s: ChipRunState, standing: Standing): { crossedIntoOverQuota: boolean } {
@@ -172,8 +172,8 @@ export function judged(s: ChipRunState, standing: Standing): { crossedIntoOverQu
   s.alertsSent = s.alertsSent.filter((key) => key.startsWith(month));
   s.alertsOwed = s.alertsOwed.filter((alert) => alert.month === month);
   for (const threshold of standing.thresholdsReached) {
-    const key = `${month}:${threshold}`;
-    if (s.alertsSent.includes(key) || s.alertsOwed.some((alert) => alert.key === key)) continue;
+    const key = quotaAlertKey(month, threshold, standing.allowanceBytes);
+    if (alreadySent(s.alertsSent, key) || s.alertsOwed.some((alert) => alert.key === key)) continue;
     s.alertsOwed.push({ key, month, threshold, bytesUsed: standing.usedBytes, bytesAllowed: standing.allowanceBytes });
   }
   const crossedIntoOverQuota = !s.quotaPaused && standing.overQuota;
@@ -181,6 +181,14 @@ export function judged(s: ChipRunState, standing: Standing): { crossedIntoOverQu
   if (standing.accountDisabled) s.accountDisabled = true;
   else delete s.accountDisabled;
   return { crossedIntoOverQuota };
+}
+
+/**
+ * Keys recorded by builds before alerts re-armed carry no allowance (`<month>:<threshold>`): they
+ * stand for the allowance of their day, so a chip that sent them does not owe them again.
+ */
+function alreadySent(sent: readonly string[], key: string): boolean {
+  return sent.includes(key) || sent.includes(key.slice(0, key.lastIndexOf(':')));
 }
 
 /** Recorded as sent only once delivery succeeded. */

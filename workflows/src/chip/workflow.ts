@@ -1,4 +1,4 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched } from '@temporalio/workflow';
 import { ChipRefusal, type ChipState, type ChipWorkflowRunInput } from './contract';
 import { installHandlers } from './handlers';
 import { newRun, type ChipRun } from './run';
@@ -20,7 +20,11 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
   let metersThisRun = 0;
 
   while (!run.releaseReason) {
-    if (run.quotaDirty) await enforceQuota(run);
+    if (run.quotaDirty) {
+      await enforceQuota(run);
+      // A gateway's lease crossed 80% or 100% and told the chip: the alert goes out now, not at the next meter.
+      if (patched('alerts-on-quota-change')) deliverOwedAlerts(run);
+    }
     const step = await takeStep(run, supervision, nextStep(run.state));
     // A step that must be tried again waits for a command or the retry interval, never past the meter.
     const meterAt = nextMeterAt(run.state, run.settings);

@@ -47,6 +47,14 @@ function assertBytes(value: bigint, field: string): void {
   }
 }
 
+/**
+ * An alert is owed once per level and allowance: a top-up that raises the allowance makes 80% and
+ * 100% of the new figure news again.
+ */
+export function quotaAlertKey(month: string, threshold: QuotaThreshold, allowanceBytes: string): string {
+  return `${month}:${threshold}:${allowanceBytes}`;
+}
+
 /** Why a chip is paused when its owner's allowance is used up: shown on the chip and counted by metrics. */
 export const QUOTA_PAUSE_REASON = 'monthly quota reached';
 

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { leaseGrant } from '@chipgate/workflows/rules/quota-budget';
+import { UserBudgets, type QuotaLessor } from '@chipgate/worker/gateway/user-budgets';
+
+const KIB = 1024n;
+
+/** A lessor over one in-memory allowance, as the database's would answer one gateway. */
+function lessorOf(allowance: bigint) {
+  const state = { allowance, committed: 0n, calls: 0 };
+  const lessor: QuotaLessor = {
+    lease({ wantMore }) {
+      state.calls++;
+      const granted = wantMore ? leaseGrant(state.allowance, state.committed) : 0n;
+      state.committed += granted;
+      return Promise.resolve({ grantedBytes: granted, exhausted: state.committed >= state.allowance });
+    },
+  };
+  return { state, lessor };
+}
+
+function enforcement() {
+  const log: string[] = [];
+  return { log, hold: (u: string) => log.push(`hold ${u}`), release: (u: string) => log.push(`release ${u}`), cut: (u: string) => log.push(`cut ${u}`) };
+}
+
+describe('UserBudgets', () => {
+  it('admits a user with budget, cuts it once its last lease is spent, and refuses until asked again after the retry interval', async () => {
+    const { state, lessor } = lessorOf(128n * KIB);
+    const gate = enforcement();
+    let now = Date.parse('2026-12-02T10:00:00Z');
+    const budgets = new UserBudgets(lessor, gate, { retryMs: 1000, now: () => now });
+    assert.equal(await budgets.admit('u', 'c'), true);
+    budgets.charge('u', 'c', 60n * KIB);
+    await new Promise((r) => setImmediate(r));
+    budgets.charge('u', 'c', 68n * KIB);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(gate.log, ['cut u'], 'cut at exactly 100%');
+    assert.equal(await budgets.admit('u', 'c'), false);
+    const asked = state.calls;
+    assert.equal(await budgets.admit('u', 'c'), false);
+    assert.equal(state.calls, asked, 'within the retry interval nobody asks the database again');
+    state.allowance += 64n * KIB;
+    now += 1000;
+    assert.equal(await budgets.admit('u', 'c'), true, 'a raised allowance is seen on the next try');
+  });
+
+  it('holds the user’s tunnels while a lease is asked for with the current one spent, and releases them when granted', async () => {
+    let answer!: (value: { grantedBytes: bigint; exhausted: boolean }) => void;
+    const lessor: QuotaLessor = { lease: () => new Promise((resolve) => (answer = resolve)) };
+    const gate = enforcement();
+    const budgets = new UserBudgets(lessor, gate);
+    const admitted = budgets.admit('u', 'c');
+    answer({ grantedBytes: 100n, exhausted: false });
+    assert.equal(await admitted, true);
+    budgets.charge('u', 'c', 60n);
+    budgets.charge('u', 'c', 60n);
+    assert.deepEqual(gate.log, ['hold u']);
+    answer({ grantedBytes: 100n, exhausted: false });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(gate.log, ['hold u', 'release u']);
+  });
+
+  it('asks again, still holding, when more arrived while asking than the grant covers', async () => {
+    const answers: Array<(value: { grantedBytes: bigint; exhausted: boolean }) => void> = [];
+    const lessor: QuotaLessor = { lease: () => new Promise((resolve) => answers.push(resolve)) };
+    const gate = enforcement();
+    const budgets = new UserBudgets(lessor, gate);
+    const admitted = budgets.admit('u', 'c');
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
+    assert.equal(await admitted, true);
+    budgets.charge('u', 'c', 60n);
+    budgets.charge('u', 'c', 200n);
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(gate.log, ['hold u'], 'not cut: the budget is not used up');
+    assert.equal(answers.length, 1, 'asked again');
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(gate.log, ['hold u', 'release u']);
+  });
+});
