@@ -78,22 +78,39 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     for (let i = 0; i < idle.length; i += 50) {
       await Promise.all(idle.slice(i, i + 50).map((chipId) => world.chips.start({ chipId, userId: user.id, settings: { meterIntervalSeconds: 86_400, metersPerRun: 100, proxyRetrySeconds: 3600 } })));
     }
-    // Queries in batches: thousands at once would only measure the test's own pile-up.
-    const count = async (chipIds: string[], predicate: (s: Awaited<ReturnType<typeof world.chips.state>> | null) => boolean) => {
-      let n = 0;
-      for (let i = 0; i < chipIds.length; i += 100) n += (await Promise.all(chipIds.slice(i, i + 100).map((chipId) => world.chips.state(chipId).catch(() => null)))).filter(predicate).length;
-      return n;
+    // Queries in batches of 100, and a chip once seen where it should be is not asked again: with
+    // thousands of chips, asking all of them on every pass would only measure the test's own pile-up.
+    const allReach = async (chipIds: string[], predicate: (s: Awaited<ReturnType<typeof world.chips.state>>) => boolean, what: string) => {
+      let left = chipIds;
+      await waitFor(async () => {
+        const pending: string[] = [];
+        for (let i = 0; i < left.length; i += 100) {
+          const batch = left.slice(i, i + 100);
+          const states = await Promise.all(batch.map((chipId) => world.chips.state(chipId).catch(() => null)));
+          pending.push(
+            ...batch.filter((_, k) => {
+              const state = states[k];
+              return !state || !predicate(state);
+            }),
+          );
+        }
+        left = pending;
+        return left.length === 0;
+      }, what, FLEET_WAIT_MS);
     };
     const started = Date.now();
-    await waitFor(async () => (await count(idle, (s) => s?.lastError?.startsWith('no healthy proxy') === true)) === idle.length, 'every idle chip waiting for a proxy', FLEET_WAIT_MS);
+    await allReach(idle, (s) => s.lastError?.startsWith('no healthy proxy') === true, 'every idle chip waiting for a proxy');
     const startedSeconds = (Date.now() - started) / 1000;
+    // Progress as it happens: a full-size run takes long enough that a stopped one should still tell how far it got.
+    console.log(`${FLEET} chips: every idle chip waiting for a proxy after ${startedSeconds.toFixed(0)} s`);
 
     // The gateway cuts the download at 100%.
     await world.throughChip(live, `/bytes/${(ALLOWANCE * 110n) / 100n}`).catch((err: unknown) => err);
     await world.waitForState(live, (s) => s.status === 'PAUSED', 'the live chip paused');
     const crossed = Date.now();
-    await waitFor(async () => (await count(idle, (s) => s?.paused !== true || !/quota/.test(s.pauseReason ?? ''))) === 0, 'every chip paused for quota', FLEET_WAIT_MS);
+    await allReach(idle, (s) => s.paused && /quota/.test(s.pauseReason ?? ''), 'every chip paused for quota');
     const pausedSeconds = (Date.now() - crossed) / 1000;
+    console.log(`${FLEET} chips: all paused ${pausedSeconds.toFixed(0)} s after the crossing`);
 
     // Messages: the crossing chip told each other chip once; no chip signalled its siblings itself.
     let signals = 0;
@@ -111,7 +128,7 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     await world.db.topUpCredit.create({ data: { userId: user.id, month: new Date(`${billingMonthOf(new Date())}T00:00:00Z`), bytes: gbToBytes('1'), note: 'fleet top-up' } });
     const toppedUp = Date.now();
     await notifyQuotaChanged(world.db, async () => world.temporal, { userId: user.id });
-    await waitFor(async () => (await count([live, ...idle], (s) => s?.paused === false)) === FLEET, 'every chip resumed', FLEET_WAIT_MS);
+    await allReach([live, ...idle], (s) => !s.paused, 'every chip resumed');
     await world.waitForState(live, (s) => s.status === 'CONNECTED', 'the live chip connected again');
     const resumedSeconds = (Date.now() - toppedUp) / 1000;
     let maxEventsAfter = 0;
