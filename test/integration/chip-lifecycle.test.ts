@@ -56,6 +56,16 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     await world.chips.release(b, 'test done');
   });
 
+  it('connects a new chip as soon as its proxy is assigned, not at its first meter', async () => {
+    const user = await world.createUser('ENTERPRISE');
+    const chip = await world.db.chip.create({ data: { ownerId: user.id, label: 'hourly', region: 'br' } });
+    // An hour between meters: before, the chip sat assigned and unconnected until the first one.
+    await world.chips.start({ chipId: chip.id, userId: user.id, settings: { meterIntervalSeconds: 3600, metersPerRun: 100, proxyRetrySeconds: 1 } });
+    const state = await world.waitForState(chip.id, (s) => s.workerQueue !== null, 'the chip connected');
+    assert.notEqual(state.assignmentId, null, 'it holds its proxy');
+    await world.chips.release(chip.id, 'test done');
+  });
+
   it('meters known payloads to the byte, sent and received apart, and prices them with the provider cost', async () => {
     const user = await world.createUser('ENTERPRISE');
     // Only this chip is live from here on, so everything the provider carries from now is its traffic.

@@ -18,6 +18,7 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
   installHandlers(run, supervision);
   if (run.state.workerQueue) supervision.start(run.state.workerQueue);
   let metersThisRun = 0;
+  let stepsWithoutWaiting = 0;
 
   while (!run.releaseReason) {
     if (run.quotaDirty) {
@@ -26,6 +27,10 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
       if (patched('alerts-on-quota-change')) deliverOwedAlerts(run);
     }
     const step = await takeStep(run, supervision, nextStep(run.state));
+    // A proxy just assigned is connected at once, not at the next meter (up to 5 minutes for a new chip's QR);
+    // bounded, so steps that keep answering 'done' without getting anywhere still wait.
+    if (step === 'done' && nextStep(run.state).kind !== 'settle' && ++stepsWithoutWaiting <= MAX_STEPS_WITHOUT_WAITING && patched('next-step-at-once')) continue;
+    stepsWithoutWaiting = 0;
     // A step that must be tried again waits for a command or the retry interval, never past the meter.
     const meterAt = nextMeterAt(run.state, run.settings);
     const untilMeter = Math.max(0, meterAt - Date.now());
@@ -58,6 +63,8 @@ export async function chipWorkflow(input: ChipWorkflowRunInput): Promise<ChipSta
   }
   return release(run, supervision);
 }
+
+const MAX_STEPS_WITHOUT_WAITING = 4;
 
 /** Disconnecting flushes the gateway's last counts, so the final meter after it bills every byte. */
 async function release(run: ChipRun, supervision: Supervision): Promise<ChipState> {
