@@ -15,6 +15,9 @@ export interface WorkerReady {
 serveParent(async () => {
   const config = JSON.parse(process.env.BENCH_WORKER_CONFIG ?? 'null') as WorkerConfig | null;
   if (!config) throw new Error('BENCH_WORKER_CONFIG is not set');
+  // A Buffer does not survive JSON: the WhatsApp stand-in's root key comes apart, as hex.
+  const certificateKey = process.env.BENCH_WA_CERTIFICATE_KEY;
+  if (certificateKey) config.waCertificateKey = Buffer.from(certificateKey, 'hex');
   // The SDK's INFO lines (worker state changes) would drown the bench's own output.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const worker = await startWorkerProcess(config, { ...process.env, SMTP_URL: '', ALERT_WEBHOOK_URL: '' });

@@ -30,6 +30,7 @@ import { tickCosts } from '../support/history';
 import { cpuMs, startBenchChild, type BenchChild, type ProcessStats } from './children';
 import { findProcess, machineCpu, postmasterPid, threadCpuSeconds, treeCpuSeconds, vmRssBytes } from './proc';
 import { fmt, fmtBytes, mapLimit, percentile, sleep, table } from './stats';
+import { startWhatsAppStandIn } from '../standins/whatsapp';
 import type { WorkerReady } from './worker-child';
 import type { UpstreamReady } from './upstream-child';
 
@@ -169,6 +170,11 @@ export async function runWorkflowBench(
     await db.proxy.create({ data: { providerId: provider.id, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } });
     const planId = (await db.plan.findFirstOrThrow({ where: { code: 'ENTERPRISE' } })).id;
 
+    // Chips' sockets sit at the stand-in's QR stage, as an unpaired chip's would: without an answer they
+    // would reconnect with backoff all through the window, and the bench would measure reconnects.
+    const whatsapp = await startWhatsAppStandIn();
+    cleanups.push({ run: () => whatsapp.close() });
+
     log('  starting one worker process (bundles the workflows)…');
     const taskQueue = `bench-${randomUUID()}`;
     const workerConfig: WorkerConfig = {
@@ -177,8 +183,7 @@ export async function runWorkflowBench(
       temporalNamespace: 'default',
       taskQueue,
       ipEchoUrl: upstream.ready.echoUrl,
-      // Nothing listens there: each chip's Baileys socket fails fast and reconnects with backoff.
-      waWebSocketUrl: 'ws://127.0.0.1:1/ws/chat',
+      waWebSocketUrl: whatsapp.url,
       gatewayHost: '127.0.0.1',
       gatewayPort: 0,
       counterFlushMs: 5_000,
@@ -193,7 +198,7 @@ export async function runWorkflowBench(
       readyTimeoutMs: 240_000,
       // BENCH_WORKER_CPU_PROF=1 writes a V8 CPU profile of the worker to test-artifacts/bench/profile/ when it stops.
       nodeFlags: process.env.BENCH_WORKER_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'test-artifacts', 'bench', 'profile')] : [],
-      env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_WORKER_CONFIG: JSON.stringify(workerConfig) },
+      env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_WORKER_CONFIG: JSON.stringify(workerConfig), BENCH_WA_CERTIFICATE_KEY: whatsapp.certificatePublicKey },
     });
     cleanups.push({ run: () => worker.stop(20_000) });
     const workerIdle = await worker.stats();

@@ -1,6 +1,7 @@
 // Bytes at the edges of a worker's life: a deploy's orderly stop in the middle of a download, and a
 // registration no workflow meters any more. Both are checked against the Smartproxy stand-in's own
-// count of what it carried: the provider bills every byte, so Chipgate must too.
+// count of what it carried: the provider bills every byte, so Chipgate must too (the customer's, and
+// the platform's own exit-IP probes apart).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
@@ -46,7 +47,7 @@ describe('no byte is lost at the edges: orderly stop, orphaned counters', () => 
 
     const carried = world.provider.standIn.accountBytes().total;
     assert.equal(await unbilled(chipId), 0n, 'nothing is left unbilled');
-    assert.equal(await billedOnProvider(), carried, 'billed bytes = bytes the provider carried');
+    assert.equal((await billedOnProvider()) + (await world.platformBytes()).total, carried, 'billed bytes + the platform’s exit-IP probes = bytes the provider carried');
   });
 
   it('bills the counters of a chip whose workflow was terminated (no workflow meters them) with the scheduled sweep', async () => {
@@ -67,7 +68,7 @@ describe('no byte is lost at the edges: orderly stop, orphaned counters', () => 
     assert.deepEqual(sweep.chipIds, [chipId]);
     assert.equal(BigInt(sweep.bytes), orphaned);
     assert.equal(await unbilled(chipId), 0n);
-    assert.equal(await billedOnProvider(), carried, 'billed bytes = bytes the provider carried');
+    assert.equal((await billedOnProvider()) + (await world.platformBytes()).total, carried, 'billed bytes + the platform’s exit-IP probes = bytes the provider carried');
 
     const again = (await world.temporal.workflow.execute('orphanedCounterSweepWorkflow', {
       taskQueue: world.taskQueue,

@@ -17,7 +17,7 @@ describe('chip lifecycle on Temporal: sticky proxy, metering, cost, release', ()
     whatsapp = await startWhatsAppStandIn({ fault: { kind: 'silent', sendBytes: 2048 } });
     world = await startChipWorld({ meterIntervalSeconds: 1, metersPerRun: 4, waWebSocketUrl: whatsapp.url });
   });
-  const platformBytes = () => platformBytesIn(world);
+  const platformBytes = () => world.platformBytes();
   after(async () => {
     await world.close();
     await whatsapp.close();
@@ -240,12 +240,6 @@ function causeChain(err: unknown): string {
   const messages: string[] = [];
   for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(e.message ?? '');
   return messages.join(' <- ');
-}
-
-/** The platform's own bytes through the providers this month, all providers together. */
-async function platformBytesIn(world: ChipWorld): Promise<{ sent: bigint; received: bigint }> {
-  const sum = await world.db.platformTraffic.aggregate({ _sum: { bytesSent: true, bytesReceived: true } });
-  return { sent: sum._sum.bytesSent ?? 0n, received: sum._sum.bytesReceived ?? 0n };
 }
 
 async function waitUntilAsync(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {

@@ -88,6 +88,7 @@ describe('chip pairing and staying connected (WhatsApp stand-in, real Baileys)',
     for (const other of startedChips.splice(0)) await world.chips.release(other, 'so the provider carries only the soaked chip');
     // From here the provider carries this chip's bytes only: its pairing, login and keep-alives.
     const providerBefore = world.provider.standIn.accountBytes();
+    const platformBefore = await world.platformBytes();
     const { chipId, device } = await pairedChip('soak');
     const [live] = connectionsOf(device.jid);
     assert.ok(live);
@@ -103,10 +104,12 @@ describe('chip pairing and staying connected (WhatsApp stand-in, real Baileys)',
 
     await world.chips.release(chipId, 'soak over');
     const providerAfter = world.provider.standIn.accountBytes();
+    const platformAfter = await world.platformBytes();
     const total = await billed(chipId);
     assert.ok(total.sent > BigInt(live.bytesReceived), 'the WebSocket payload WhatsApp received is part of what was billed');
-    assert.equal(total.sent, providerAfter.sent - providerBefore.sent, 'billed sent bytes = the provider’s count');
-    assert.equal(total.received, providerAfter.received - providerBefore.received, 'billed received bytes = the provider’s count');
+    // The provider also carried the platform's exit-IP probes through the chip's proxy, billed to nobody.
+    assert.equal(total.sent + (platformAfter.sent - platformBefore.sent), providerAfter.sent - providerBefore.sent, 'billed sent bytes + probes = the provider’s count');
+    assert.equal(total.received + (platformAfter.received - platformBefore.received), providerAfter.received - providerBefore.received, 'billed received bytes + probes = the provider’s count');
   });
 
   it('a dropped socket reconnects with the same sticky session and exit IP, and logs in without a QR', async () => {

@@ -11,6 +11,7 @@ import type { WhatsAppStandIn } from '../standins/whatsapp';
 import { emptyDatabase } from './database';
 import { testEnv } from './environment';
 import { saveStandInProvider, startTestStandIn } from './standin';
+import { platformBytes } from './platform-traffic';
 
 export interface ChipWorldOptions {
   meterIntervalSeconds?: number;
@@ -175,6 +176,8 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     startChip,
     waitForState,
     throughChip,
+    /** The platform's exit-IP probes' bytes, which the provider carried and no customer is billed for. */
+    platformBytes: () => platformBytes(db),
     /** Stops the worker, the Temporal connection and the stand-in, and drops the database. */
     close: stopStarted,
   };
