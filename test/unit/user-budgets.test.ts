@@ -45,6 +45,21 @@ describe('UserBudgets', () => {
     assert.equal(await budgets.admit('u', 'c'), true, 'a raised allowance is seen on the next try');
   });
 
+  it('asks again at once after a resume, without waiting out the refusal', async () => {
+    const { state, lessor } = lessorOf(64n * KIB);
+    const gate = enforcement();
+    const now = Date.parse('2026-12-02T10:00:00Z');
+    const budgets = new UserBudgets(lessor, gate, { retryMs: 60_000, now: () => now });
+    assert.equal(await budgets.admit('u', 'c'), true);
+    budgets.charge('u', 'c', 64n * KIB);
+    assert.deepEqual(gate.log, ['cut u']);
+    assert.equal(await budgets.admit('u', 'c'), false, 'refused at 100%');
+    state.allowance += 64n * KIB;
+    assert.equal(await budgets.admit('u', 'c'), false, 'the raise alone waits for the retry interval');
+    budgets.reconsider('u');
+    assert.equal(await budgets.admit('u', 'c'), true, 'a resumed chip is admitted on its first try');
+  });
+
   it('holds the user’s tunnels while a lease is asked for with the current one spent, and releases them when granted', async () => {
     let answer!: (value: { grantedBytes: bigint; exhausted: boolean }) => void;
     const lessor: QuotaLessor = { lease: () => new Promise((resolve) => (answer = resolve)) };

@@ -69,6 +69,7 @@ export interface ChipConnectionsDeps {
  */
 export class ChipConnections {
   private readonly chips = new Map<string, LiveChip>();
+  private readonly connecting = new Map<string, Promise<void>>();
   private direct: { at: number; ip: Promise<string | undefined> } | undefined;
 
   constructor(private readonly deps: ChipConnectionsDeps) {}
@@ -84,10 +85,19 @@ export class ChipConnections {
 
   async connect(chipId: string): Promise<void> {
     if (this.chips.has(chipId)) return;
-    if (this.deps.maxChips !== undefined && this.chips.size >= this.deps.maxChips) {
+    const underway = this.connecting.get(chipId);
+    if (underway) return underway;
+    // Chips still connecting count against the maximum, or connects arriving together would all fit.
+    if (this.deps.maxChips !== undefined && this.chips.size + this.connecting.size >= this.deps.maxChips) {
       throw new WorkerFullError(`worker ${this.deps.workerId} already holds its maximum of ${this.deps.maxChips} chips`);
     }
     this.assertLease();
+    const connecting = this.connectHere(chipId).finally(() => this.connecting.delete(chipId));
+    this.connecting.set(chipId, connecting);
+    return connecting;
+  }
+
+  private async connectHere(chipId: string): Promise<void> {
     const { db, cipher, gateway } = this.deps;
     await this.claim(chipId);
     const assignment = await db.chipProxyAssignment.findFirst({

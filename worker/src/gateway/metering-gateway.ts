@@ -127,6 +127,23 @@ export async function startMeteringGateway({
   /** The provider leg of each tunnel, held (not read) while its owner's next lease is being asked for. */
   const tunnels = new Map<number, net.Socket>();
   const metered = new WeakSet<net.Socket>();
+  const held = new WeakSet<net.Socket>();
+  const holdTunnel = (socket: net.Socket | undefined): void => {
+    if (!socket) return;
+    held.add(socket);
+    socket.pause();
+  };
+  const releaseTunnel = (socket: net.Socket | undefined): void => {
+    if (!socket || !held.delete(socket)) return;
+    socket.resume();
+  };
+  // proxy-chain pipes the tunnel, and a pipe resumes its source whenever the chip's side drains: a
+  // held tunnel is paused again at once, or a slow client would let the provider's bytes flow unleased.
+  const keepHeld = (socket: net.Socket): void => {
+    socket.on('resume', () => {
+      if (held.has(socket)) socket.pause();
+    });
+  };
   let closing: Promise<void> | null = null;
 
   const connectionsOfChip = (chip: Chip): number[] => [...chip.ledgers.chip.connectionIds(), ...chip.ledgers.platform.connectionIds()];
@@ -135,8 +152,8 @@ export async function startMeteringGateway({
     ? new UserBudgets(
         quota,
         {
-          hold: (ownerId) => connectionsOf(ownerId).forEach((id) => tunnels.get(id)?.pause()),
-          release: (ownerId) => connectionsOf(ownerId).forEach((id) => tunnels.get(id)?.resume()),
+          hold: (ownerId) => connectionsOf(ownerId).forEach((id) => holdTunnel(tunnels.get(id))),
+          release: (ownerId) => connectionsOf(ownerId).forEach((id) => releaseTunnel(tunnels.get(id))),
           cut: (ownerId) => cut(connectionsOf(ownerId), QUOTA_REFUSAL),
         },
         { ...(quotaRetryMs !== undefined ? { retryMs: quotaRetryMs } : {}), onError: (err, userId) => onError(new Error(`Could not lease quota budget of user ${userId}: ${messageOf(err)}`)) },
@@ -239,6 +256,7 @@ export async function startMeteringGateway({
     const connection = connectionChips.get(proxyChainId);
     if (!connection || !budgeted(connection)) return;
     tunnels.set(proxyChainId, socket);
+    keepHeld(socket);
     meterSocket(socket, connection, proxyChainId);
   });
   const budgetPoll = budgets
@@ -323,7 +341,9 @@ export async function startMeteringGateway({
     },
 
     resumeChip(chipId) {
-      requireChip(chipId).pausedReason = null;
+      const chip = requireChip(chipId);
+      chip.pausedReason = null;
+      if (chip.ownerId !== null) budgets?.reconsider(chip.ownerId);
     },
 
     isPaused(chipId) {

@@ -83,6 +83,17 @@ export class UserBudgets {
     if (!budget.asking && budget.left * 2n < budget.lastGrant) void this.ask(budget);
   }
 
+  /**
+   * One of the user's chips was resumed: its workflow saw the allowance rise (or an operator let it
+   * run), so the next connection asks the lessor at once instead of waiting out the last refusal.
+   */
+  reconsider(userId: string): void {
+    const budget = this.budgets.get(userId);
+    if (!budget) return;
+    budget.refusedAt = -Infinity;
+    budget.final = false;
+  }
+
   /** The user has no chip left on this gateway: what it moved is reported and its lease given back. */
   async settle(userId: string): Promise<void> {
     const budget = this.budgets.get(userId);
