@@ -150,7 +150,7 @@ describe('commands to a chip whose worker was just killed (worker processes)', {
     await whatsapp?.close();
   });
 
-  const startWorker = (name: string) =>
+  const startWorker = (name: string, env: NodeJS.ProcessEnv = {}) =>
     startWorkerChild(
       name,
       {
@@ -169,6 +169,7 @@ describe('commands to a chip whose worker was just killed (worker processes)', {
         CHIPGATE_WORKER_LEASE_RENEW_MS: '1000',
         SMTP_URL: '',
         ALERT_WEBHOOK_URL: '',
+        ...env,
       },
       children,
     );
@@ -226,6 +227,30 @@ describe('commands to a chip whose worker was just killed (worker processes)', {
     assert.ok(took < 20_000, `release took ${took} ms`);
     assert.equal(await world.db.chipProxyAssignment.count({ where: { chipId, releasedAt: null } }), 0);
     await recordHistories(new Client({ connection }), chipWorkflowId(chipId), 'chip/commands-to-a-dead-worker');
+  });
+
+  it('a stall nobody acted on reconnects nothing: the woken worker takes a new lease and keeps its chip', async () => {
+    await Promise.all(children.map((child) => stopChild(child)));
+    // WhatsApp Web's 30 s keep-alive: Baileys itself sits out a 10 s stall, so any reconnect would be ours.
+    const a = await startWorker('lone_a', { CHIPGATE_WA_KEEPALIVE_MS: '30000' });
+    const { chipId, device, sockets } = await pairedChip('lone-stall');
+    await stateOf(chipId, (s) => s.workerQueue === a.workerId && s.exitIp !== null, 'connected on worker A');
+    const leaseLapsed = async () => (await world.db.$queryRaw<Array<{ lapsed: boolean }>>`SELECT expires_at < now() AS lapsed FROM chip_workers WHERE id = ${a.workerId}`)[0]?.lapsed;
+
+    a.child.kill('SIGSTOP');
+    await until('A’s lease to lapse', leaseLapsed, 30_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    a.child.kill('SIGCONT');
+    await until('A to hold a lease again', async () => (await leaseLapsed()) === false, 30_000);
+    await new Promise((r) => setTimeout(r, 5000));
+
+    assert.equal(device.logins, 1, 'the chip logged in once: the stall reconnected nothing');
+    assert.equal(sockets().length, 1, 'one connection of the account throughout');
+    assert.equal(sockets()[0]!.closed, false);
+    assert.equal((await world.db.chip.findUniqueOrThrow({ where: { id: chipId } })).workerId, a.workerId, 'the chip is still A’s');
+    const after = await stateOf(chipId, (s) => s.status === 'CONNECTED', 'still connected');
+    assert.equal(after.workerQueue, a.workerId);
+    await chips.release(chipId, 'done');
   });
 
   it('a stalled worker is fenced: its chip moves once its lease lapses, and when it wakes it drops its socket and opens none', async () => {

@@ -97,7 +97,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
       workerLog.warn({ deadWorkerId, chips: chipIds.length }, 'a worker lease expired; telling its chips');
       for (const chipId of chipIds) await tell(chipId, deadWorkerId, 'worker_lost');
     },
-    onFenced: async () => held.connections?.dropAll('disconnected'),
+    onFenced: async () => held.connections?.dropUnclaimed(),
     onRenewed: async () => held.connections?.dropUnclaimed(),
   });
   const connections = new ChipConnections({

@@ -192,18 +192,6 @@ export class ChipConnections {
   }
 
   /**
-   * The worker's lease lapsed (it stalled): every chip may already live elsewhere. Drops them all
-   * here, gives up its claim on those still marked as its own, and tells their workflows.
-   */
-  async dropAll(outcome: ConnectionOutcome): Promise<void> {
-    const chips = [...this.chips.values()];
-    await Promise.all(chips.map((chip) => this.drop(chip).catch((err: unknown) => workerLog.error({ chipId: chip.chipId, err }, 'dropping the chip failed'))));
-    const ids = chips.map((c) => c.chipId);
-    if (ids.length > 0) await this.deps.db.chip.updateMany({ where: { id: { in: ids }, workerId: this.deps.workerId }, data: { workerId: null } });
-    for (const id of ids) await this.deps.onConnectionEnded?.(id, outcome).catch((err: unknown) => workerLog.error({ chipId: id, err }, 'could not tell the chip workflow its connection ended'));
-  }
-
-  /**
    * Chips this worker holds in memory that the database says it does not (taken over after a stall,
    * or released): dropped here, so a socket never outlives its claim.
    */

@@ -12,7 +12,11 @@ export interface WorkerLeaseOptions {
   renewMs?: number;
   /** Another worker's lease expired and this process is the one that reaps it: tell its chips. */
   onDeadWorker(deadWorkerId: string, chipIds: string[]): Promise<void>;
-  /** This process's own lease expired before it could renew it (it stalled): it must drop every socket. */
+  /**
+   * This process's own lease expired before it could renew it (it stalled), and it has just taken a
+   * new one: it must drop every chip another worker claimed meanwhile. Until this returns the lease
+   * does not count here, so no socket of such a chip reopens on this worker in between.
+   */
   onFenced(): Promise<void>;
   /** After each renewal: a chance to drop sockets whose claim another worker took. */
   onRenewed?(): Promise<void>;
@@ -67,12 +71,13 @@ export class WorkerLease {
     await this.opts.db.$executeRaw`UPDATE chip_workers SET stopped_at = now(), expires_at = now() WHERE id = ${this.opts.workerId}`;
   }
 
-  private async take(): Promise<void> {
+  private async take(beforeCounting: () => Promise<void> = async () => {}): Promise<void> {
     const sentAt = Date.now();
     const ttl = `${this.ttlMs} milliseconds`;
     await this.opts.db.$executeRaw`
       INSERT INTO chip_workers (id, task_queue, expires_at) VALUES (${this.opts.workerId}, ${this.opts.taskQueue}, now() + ${ttl}::interval)
       ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at, stopped_at = NULL, reaped_at = NULL, reaped_by = NULL`;
+    await beforeCounting();
     this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
   }
 
@@ -94,11 +99,12 @@ export class WorkerLease {
       this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
       await this.opts.onRenewed?.();
     } else {
-      // Stalled past the TTL: the fleet counts this worker dead and may have placed its chips elsewhere.
+      // Stalled past the TTL: the fleet counted this worker dead and may have placed some of its chips
+      // elsewhere. A new lease first (from then on no other worker claims what is still here), then
+      // only the chips claimed meanwhile are dropped: a stall nobody acted on reconnects no chip.
       this.validUntil = 0;
-      workerLog.error({ workerId }, 'worker lease expired before it was renewed; dropping every chip it held');
-      await this.opts.onFenced();
-      await this.take();
+      workerLog.error({ workerId }, 'worker lease expired before it was renewed; dropping the chips other workers took meanwhile');
+      await this.take(() => this.opts.onFenced());
     }
     // Each expired lease is reaped by exactly one live worker (the UPDATE claims it), so its chips hear of it once.
     const dead = await db.$queryRaw<Array<{ id: string }>>`
