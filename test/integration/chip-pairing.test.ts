@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startWhatsAppStandIn, type ChatConnection, type WhatsAppStandIn } from '../standins/whatsapp';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
+import { chipPairing } from '../support/chip-pairing';
 import { until } from '../support/until';
 
 const KEEPALIVE_MS = 1000;
@@ -15,27 +16,16 @@ const SOAK_PINGS = Number(process.env.CHIPGATE_SOAK_PINGS ?? 20);
 
 let whatsapp: WhatsAppStandIn;
 let world: ChipWorld;
-let nextNumber = 5511900000001;
+let pairing: ReturnType<typeof chipPairing>;
 const startedChips: string[] = [];
 
-async function chipRow(chipId: string) {
-  return world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
-}
-
+const chipRow = (chipId: string) => pairing.chipRow(chipId);
 
 /** Starts a chip and links it by scanning the QR the worker wrote to its row, as the web app shows it. */
 async function pairedChip(label: string) {
-  const user = await world.createUser('ENTERPRISE');
-  const phoneNumber = String(nextNumber++);
-  const chipId = await world.startChip(user.id, label);
-  startedChips.push(chipId);
-  const { qrCode } = await until('the chip to show a QR', async () => {
-    const row = await chipRow(chipId);
-    return row.status === 'QR' && row.qrCode ? { qrCode: row.qrCode } : undefined;
-  });
-  const device = await whatsapp.phone(phoneNumber).scan(qrCode);
-  await until('the chip to be connected', async () => (await chipRow(chipId)).status === 'OPEN');
-  return { chipId, userId: user.id, phoneNumber, device };
+  const paired = await pairing.pair(label);
+  startedChips.push(paired.chipId);
+  return paired;
 }
 
 function connectionsOf(jid: string): ChatConnection[] {
@@ -46,6 +36,7 @@ describe('chip pairing and staying connected (WhatsApp stand-in, real Baileys)',
   before(async () => {
     whatsapp = await startWhatsAppStandIn();
     world = await startChipWorld({ whatsapp, waKeepAliveMs: KEEPALIVE_MS, meterIntervalSeconds: 2, metersPerRun: 50 });
+    pairing = chipPairing(world, whatsapp);
   });
   after(async () => {
     await world?.close();
@@ -69,13 +60,13 @@ describe('chip pairing and staying connected (WhatsApp stand-in, real Baileys)',
 
   it('pairs by code: a chip added with its number shows a pairing code that the phone enters', async () => {
     const user = await world.createUser('ENTERPRISE');
-    const phoneNumber = String(nextNumber++);
+    const phoneNumber = pairing.nextPhoneNumber();
     const chip = await world.db.chip.create({ data: { ownerId: user.id, label: 'code', region: 'br', phoneNumber: `+${phoneNumber}` } });
     await world.chips.start({ chipId: chip.id, userId: user.id, settings: { meterIntervalSeconds: 2, metersPerRun: 50, proxyRetrySeconds: 1 } });
     startedChips.push(chip.id);
     const code = await until('a pairing code on the chip', async () => (await chipRow(chip.id)).pairingCode);
     assert.match(code, /^[A-Z0-9]{8}$/);
-    await assert.rejects(whatsapp.phone(String(nextNumber++)).enterPairingCode(code), /no companion is waiting for a pairing code/);
+    await assert.rejects(whatsapp.phone(pairing.nextPhoneNumber()).enterPairingCode(code), /no companion is waiting for a pairing code/);
     const device = await whatsapp.phone(phoneNumber).enterPairingCode(code);
     await until('the chip to be connected', async () => (await chipRow(chip.id)).status === 'OPEN');
     const row = await chipRow(chip.id);

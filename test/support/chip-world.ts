@@ -36,6 +36,8 @@ export interface ChipWorldOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Chips each worker holds at most; beyond it a chip goes to another (startAnotherWorker()). */
   maxChips?: number;
+  /** A Temporal server of the test's own (the soak restarts it); the shared test server otherwise. */
+  temporalAddress?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
   const taskQueue = `chips-${randomUUID()}`;
   const workerConfig: WorkerConfig = {
     databaseUrl: database.url,
-    temporalAddress: testEnv.temporalAddress,
+    temporalAddress: options.temporalAddress ?? testEnv.temporalAddress,
     temporalNamespace: 'default',
     taskQueue,
     ipEchoUrl: provider.standIn.echoUrl,
@@ -116,7 +118,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
   }
   /** The worker whose gateway carries the chip now. */
   const holderOf = (chipId: string) => [worker, ...others].find((w) => w.connections.has(chipId)) ?? worker;
-  const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  const connection = await Connection.connect({ address: options.temporalAddress ?? testEnv.temporalAddress });
   started.push(() => connection.close());
   const temporal = new Client({ connection });
   const chips = chipWorkflowClient(temporal, taskQueue);

@@ -1,0 +1,35 @@
+import type { StandInPhone, WhatsAppStandIn } from '../standins/whatsapp';
+import type { ChipWorld } from './chip-world';
+import { until } from './until';
+
+export type PairedChip = Awaited<ReturnType<ReturnType<typeof chipPairing>['pair']>>;
+
+/**
+ * Pairs chips as a customer does: starts the chip, waits for the QR the worker writes to its row
+ * (what the web app shows), and scans it with a stand-in phone of a number of its own.
+ */
+export function chipPairing(world: ChipWorld, whatsapp: WhatsAppStandIn, firstNumber = 5511900000001) {
+  let nextNumber = firstNumber;
+  const chipRow = (chipId: string) => world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
+  return {
+    chipRow,
+    nextPhoneNumber: () => String(nextNumber++),
+    async pair(label: string, timeoutMs = 90_000) {
+      const user = await world.createUser('ENTERPRISE');
+      const phoneNumber = String(nextNumber++);
+      const chipId = await world.startChip(user.id, label);
+      const { qrCode } = await until(
+        `chip ${label} to show a QR`,
+        async () => {
+          const row = await chipRow(chipId);
+          return row.status === 'QR' && row.qrCode ? { qrCode: row.qrCode } : undefined;
+        },
+        timeoutMs,
+      );
+      const phone: StandInPhone = whatsapp.phone(phoneNumber);
+      const device = await phone.scan(qrCode);
+      await until(`chip ${label} to be connected`, async () => (await chipRow(chipId)).status === 'OPEN', timeoutMs);
+      return { chipId, userId: user.id, phoneNumber, device };
+    },
+  };
+}
