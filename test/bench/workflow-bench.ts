@@ -184,6 +184,9 @@ export async function runWorkflowBench(
       taskQueue,
       ipEchoUrl: upstream.ready.echoUrl,
       waWebSocketUrl: whatsapp.url,
+      // A keep-alive a second (WhatsApp Web's is 30 s): every meter then has bytes to bill and writes
+      // the usage row this bench counts, as each 5-minute meter of a real chip does.
+      waKeepAliveMs: 1000,
       gatewayHost: '127.0.0.1',
       gatewayPort: 0,
       counterFlushMs: 5_000,
