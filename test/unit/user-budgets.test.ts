@@ -24,12 +24,17 @@ function enforcement() {
   return { log, hold: (u: string) => log.push(`hold ${u}`), release: (u: string) => log.push(`release ${u}`), cut: (u: string) => log.push(`cut ${u}`) };
 }
 
+/** One gateway's budgets over an in-memory allowance, on a clock the test moves. */
+function budgetsOver(allowance: bigint, retryMs: number, clock: { now: number }) {
+  const { state, lessor } = lessorOf(allowance);
+  const gate = enforcement();
+  return { state, gate, budgets: new UserBudgets(lessor, gate, { retryMs, now: () => clock.now }) };
+}
+
 describe('UserBudgets', () => {
   it('admits a user with budget, cuts it once its last lease is spent, and refuses until asked again after the retry interval', async () => {
-    const { state, lessor } = lessorOf(128n * KIB);
-    const gate = enforcement();
-    let now = Date.parse('2026-12-02T10:00:00Z');
-    const budgets = new UserBudgets(lessor, gate, { retryMs: 1000, now: () => now });
+    const clock = { now: Date.parse('2026-12-02T10:00:00Z') };
+    const { state, gate, budgets } = budgetsOver(128n * KIB, 1000, clock);
     assert.equal(await budgets.admit('u', 'c'), true);
     budgets.charge('u', 'c', 60n * KIB);
     await new Promise((r) => setImmediate(r));
@@ -41,15 +46,12 @@ describe('UserBudgets', () => {
     assert.equal(await budgets.admit('u', 'c'), false);
     assert.equal(state.calls, asked, 'within the retry interval nobody asks the database again');
     state.allowance += 64n * KIB;
-    now += 1000;
+    clock.now += 1000;
     assert.equal(await budgets.admit('u', 'c'), true, 'a raised allowance is seen on the next try');
   });
 
   it('asks again at once after a resume, without waiting out the refusal', async () => {
-    const { state, lessor } = lessorOf(64n * KIB);
-    const gate = enforcement();
-    const now = Date.parse('2026-12-02T10:00:00Z');
-    const budgets = new UserBudgets(lessor, gate, { retryMs: 60_000, now: () => now });
+    const { state, gate, budgets } = budgetsOver(64n * KIB, 60_000, { now: Date.parse('2026-12-02T10:00:00Z') });
     assert.equal(await budgets.admit('u', 'c'), true);
     budgets.charge('u', 'c', 64n * KIB);
     assert.deepEqual(gate.log, ['cut u']);
