@@ -26,6 +26,9 @@ export const DEFAULT_LEASE_TTL_MS = 15_000;
 export const DEFAULT_LEASE_RENEW_MS = 5_000;
 /** Clock drift and query latency the local view of the lease allows for. */
 const SAFETY_MS = 1_000;
+/** How long an ended worker's row stays readable (for an operator asking where a chip was), and how often that is tidied. */
+const ENDED_WORKER_RETENTION = '7 days';
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 /**
  * A worker process's lease in PostgreSQL (`chip_workers`): one row, renewed every few seconds. It is
@@ -38,6 +41,7 @@ export class WorkerLease {
   private validUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private prunedAt = 0;
   private readonly ttlMs: number;
   private readonly renewMs: number;
 
@@ -117,5 +121,25 @@ export class WorkerLease {
         chips.map((c) => c.id),
       );
     }
+    if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await pruneEndedWorkers(db);
+    }
   }
+}
+
+/**
+ * Every worker process ever started leaves a lease row (a deploy of a fleet adds dozens): rows of
+ * workers reaped long ago are deleted, with the quota budget leases they held (which stopped counting
+ * when their worker died). A chip still naming such a worker holds nothing there; its claim is cleared.
+ */
+export async function pruneEndedWorkers(db: Db): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const pruned = await tx.$queryRaw<Array<{ id: string }>>`
+      DELETE FROM chip_workers WHERE reaped_at < now() - ${ENDED_WORKER_RETENTION}::interval RETURNING id`;
+    if (pruned.length > 0) {
+      await tx.$executeRaw`DELETE FROM quota_budget_leases l WHERE NOT EXISTS (SELECT 1 FROM chip_workers w WHERE w.id = l.worker_id)`;
+    }
+    return pruned.length;
+  });
 }
