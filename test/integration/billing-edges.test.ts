@@ -54,8 +54,19 @@ describe('no byte is lost at the edges: orderly stop, orphaned counters', () => 
     const chipId = await connectedChip('orphaned');
     assert.equal((await world.throughChip(chipId, '/bytes/700000')).body.length, 700_000);
     await world.temporal.workflow.getHandle(chipWorkflowId(chipId)).terminate('an operator ended it by hand');
-    // The stop flushes the chip's last bytes; no workflow will ever meter them.
-    await world.restartWorker();
+    // Nothing will ever meter or release the chip now: its worker notices the workflow ended and drops
+    // the socket by itself (flushing the chip's last bytes), instead of carrying it forever.
+    await until('the worker to drop the ended chip’s socket', async () => !world.currentWorker().connections.has(chipId), 30_000);
+    const row = await world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
+    assert.equal(row.workerId, null, 'no worker claims the chip any more');
+    assert.equal(row.status, 'CLOSED');
+    assert.match(row.lastError ?? '', /ended \(TERMINATED\)/);
+    assert.equal(await world.db.chipProxyAssignment.count({ where: { chipId, releasedAt: null } }), 0, 'its proxy is released');
+    assert.deepEqual(
+      whatsapp.connections.filter((c) => !c.closed).map((c) => c.id),
+      [],
+      'its WhatsApp connection is closed at the stand-in',
+    );
     const orphaned = await unbilled(chipId);
     const carried = world.provider.standIn.accountBytes().total;
     assert.ok(orphaned >= 700_000n, `the download is in counters nobody meters (${orphaned} bytes)`);

@@ -94,6 +94,7 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     healthCheckMinutes: 5,
     reconcileMinutes: 60,
     orphanSweepMinutes: 15,
+    endedChipCheckSeconds: 1,
     maxChips: options.maxChips ?? 2000,
     ...(options.metrics ? { metrics: { host: '127.0.0.1', port: 0, ...options.metrics } } : {}),
   };

@@ -43,6 +43,8 @@ export interface WorkerConfig {
   healthCheckMinutes: number;
   reconcileMinutes: number;
   orphanSweepMinutes: number;
+  /** How often the worker looks for chip workflows that ended without releasing a chip it holds (terminated by hand). */
+  endedChipCheckSeconds?: number;
   maxChips: number;
   /** How long a worker's lease lives unrenewed (a dead worker's chips move after about this); 15 s unless set. */
   leaseTtlMs?: number;
@@ -157,6 +159,7 @@ function loadSettings(env: NodeJS.ProcessEnv): Omit<WorkerConfig, 'services'> {
     healthCheckMinutes: integerSetting(env, 'CHIPGATE_HEALTH_CHECK_MINUTES', 5, 1, 1440),
     reconcileMinutes: integerSetting(env, 'CHIPGATE_RECONCILE_MINUTES', 60, 5, 10_080),
     orphanSweepMinutes: integerSetting(env, 'CHIPGATE_ORPHAN_SWEEP_MINUTES', 15, 1, 1440),
+    endedChipCheckSeconds: integerSetting(env, 'CHIPGATE_ENDED_CHIP_CHECK_SECONDS', 60, 1, 3600),
     maxChips: integerSetting(env, 'CHIPGATE_MAX_CHIPS_PER_WORKER', DEFAULT_MAX_CHIPS, 1, 100_000),
     leaseTtlMs: integerSetting(env, 'CHIPGATE_WORKER_LEASE_TTL_MS', 15_000, 3_000, 600_000),
     leaseRenewMs: integerSetting(env, 'CHIPGATE_WORKER_LEASE_RENEW_MS', 5_000, 500, 60_000),

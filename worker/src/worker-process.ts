@@ -4,6 +4,8 @@ import { createAlertDelivery } from '@chipgate/activities/alerts/index';
 import { createChipActivities } from '@chipgate/activities/chip/chip-activities';
 import { leaseQuotaBudget } from '@chipgate/activities/chip/quota-budget';
 import { announceQuotaCrossing } from '@chipgate/activities/chip/quota-crossing';
+import { recordChipStatus } from '@chipgate/activities/chip/chip-records';
+import { releaseAssignment } from '@chipgate/activities/chip/proxy-assignment';
 import { createProviderMaintenanceActivities } from '@chipgate/activities/providers/provider-maintenance-activities';
 import { createTopUpActivities } from '@chipgate/activities/top-ups/top-up-activities';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +14,7 @@ import { chipConnectionEndedSignal, chipWorkflowId, quotaChangedSignal } from '@
 import { createChipgateWorker } from './bootstrap';
 import { ChipConnections, type ConnectionOutcome } from './chip-runtime/chip-connections';
 import { WorkerLease } from './chip-runtime/worker-lease';
+import { watchEndedChipWorkflows } from './chip-runtime/ended-chip-workflows';
 import { createChipPlacementActivities, createChipSocketActivities } from './chip-runtime/connection-activities';
 import { loadWorkerServices, type WorkerConfig } from './config';
 import { startMeteringGateway } from './gateway/metering-gateway';
@@ -117,6 +120,19 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics) : undefined;
   // Live counters reach the database every few seconds, so a worker that dies loses at most that much.
   const flushTimer = setInterval(() => void connections.flush().catch((err: unknown) => workerLog.error({ err }, 'counter flush failed')), config.counterFlushMs);
+  const endedChips = watchEndedChipWorkflows({
+    temporal,
+    held: connections,
+    everyMs: (config.endedChipCheckSeconds ?? 60) * 1000,
+    // Nobody else will release it: a proxy slot held for a chip nothing runs would skew placement forever.
+    recordDrop: async (chipId, workflowStatus) => {
+      await releaseAssignment(db, chipId, `the chip workflow ended (${workflowStatus})`);
+      await recordChipStatus(db, chipId, 'CLOSED', {
+        lastError: `the chip workflow ended (${workflowStatus}) without releasing the chip; its socket was dropped and its proxy released`,
+        reason: 'workflow_ended',
+      });
+    },
+  });
 
   const worker = await createChipgateWorker({
     temporalAddress: config.temporalAddress,
@@ -141,6 +157,7 @@ export async function startWorkerProcess(config: WorkerConfig, env: NodeJS.Proce
   });
   const running = worker.run().finally(async () => {
     clearInterval(flushTimer);
+    await endedChips.stop();
     // Sockets, then the gateway, then the final flush: no byte moves after it is counted.
     await connections.shutdown();
     // Ended at once rather than left to expire, so another worker takes these chips without waiting out the TTL.
