@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
+import { nextBillingMonthStart } from '@chipgate/workflows/rules/billing-month';
 import { ensureMaintenanceSchedules } from '@chipgate/worker/maintenance-schedules';
 import { ensureSearchAttributes } from '@chipgate/worker/search-attributes';
 import { chipSearchAttributes } from '@chipgate/workflows/chip/contract';
@@ -32,7 +33,9 @@ describe('cluster setup at worker boot', () => {
       assert.deepEqual(await ensureSearchAttributes(connection, namespace), [], 'a second boot adds nothing');
       const schedules: string[] = [];
       for await (const schedule of new Client({ connection, namespace }).schedule.list()) schedules.push(schedule.scheduleId);
-      assert.deepEqual(schedules.sort(), ['chipgate-orphaned-counter-sweep', 'chipgate-provider-usage-reconciliation', 'chipgate-proxy-health-check']);
+      assert.deepEqual(schedules.sort(), ['chipgate-orphaned-counter-sweep', 'chipgate-provider-usage-reconciliation', 'chipgate-proxy-health-check', 'chipgate-quota-month-rollover']);
+      const rollover = await new Client({ connection, namespace }).schedule.getHandle('chipgate-quota-month-rollover').describe();
+      assert.equal(rollover.info.nextActionTimes[0]?.toISOString(), nextBillingMonthStart(new Date()).toISOString(), 'the quota rollover runs at 00:00 UTC on the first of the month');
     } finally {
       await connection.close();
     }

@@ -6,7 +6,7 @@ import { ensureMaintenanceSchedules } from '@chipgate/worker/maintenance-schedul
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
 import { testEnv } from '../support/environment';
 
-const SCHEDULE_IDS = ['chipgate-proxy-health-check', 'chipgate-provider-usage-reconciliation', 'chipgate-orphaned-counter-sweep'] as const;
+const SCHEDULE_IDS = ['chipgate-proxy-health-check', 'chipgate-provider-usage-reconciliation', 'chipgate-orphaned-counter-sweep', 'chipgate-quota-month-rollover'] as const;
 
 interface ReconciliationResult {
   providerId: string;

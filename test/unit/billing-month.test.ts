@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { billingMonthDate, billingMonthOf, nextBillingMonthStart } from '@chipgate/workflows/rules/billing-month';
+import { billingMonthDate, billingMonthOf, nextBillingMonthStart, previousBillingMonth } from '@chipgate/workflows/rules/billing-month';
 
 describe('billingMonthOf', () => {
   it('is the first day of the UTC month', () => {
@@ -45,5 +45,17 @@ describe('billingMonthDate', () => {
   it('refuses anything that is not the first day of a month', () => {
     assert.throws(() => billingMonthDate('2026-11-15'), /month must be the first day of a month/);
     assert.throws(() => billingMonthDate('2026-13-01'), /month must be the first day of a month/);
+  });
+});
+
+describe('previousBillingMonth', () => {
+  it('is the month before, across a year boundary', () => {
+    assert.equal(previousBillingMonth('2026-12-01'), '2026-11-01');
+    assert.equal(previousBillingMonth('2027-01-01'), '2026-12-01');
+    assert.equal(previousBillingMonth('2028-03-01'), '2028-02-01');
+  });
+
+  it('refuses what is not a billing month', () => {
+    assert.throws(() => previousBillingMonth('2026-12-02'), /month must be the first day of a month/);
   });
 });

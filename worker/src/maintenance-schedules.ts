@@ -1,4 +1,4 @@
-import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import type { TemporalConnectionSettings } from '@chipgate/workflows/client/temporal-connection';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -15,7 +15,8 @@ export interface MaintenanceScheduleSettings {
 
 /**
  * Registers the chip search attributes and creates (or brings up to date) the Temporal Schedules for
- * proxy health checks, provider usage reconciliation and the billing of orphaned traffic counters. Every worker calls this at start; the
+ * proxy health checks, provider usage reconciliation, the billing of orphaned traffic counters and the
+ * monthly resumption of chips paused for quota. Every worker calls this at start; the
  * attribute names and schedule ids make it idempotent on any cluster.
  */
 export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSettings): Promise<void> {
@@ -24,26 +25,32 @@ export async function ensureMaintenanceSchedules(settings: MaintenanceScheduleSe
     await ensureSearchAttributes(connection, settings.namespace);
     const client = new Client({ connection, namespace: settings.namespace });
     const orphanSweepMinutes = settings.orphanSweepMinutes ?? 15;
-    const schedules: Array<{ id: string; minutes: number; action: ScheduleOptionsAction }> = [
+    const every = (minutes: number): ScheduleSpec => ({ intervals: [{ every: `${minutes} minutes` }] });
+    const schedules: Array<{ id: string; spec: ScheduleSpec; action: ScheduleOptionsAction }> = [
       {
         id: 'chipgate-proxy-health-check',
-        minutes: settings.healthCheckMinutes,
+        spec: every(settings.healthCheckMinutes),
         action: { type: 'startWorkflow', workflowType: 'proxyHealthCheckWorkflow', taskQueue: settings.taskQueue, args: [] },
       },
       {
         id: 'chipgate-provider-usage-reconciliation',
-        minutes: settings.reconcileMinutes,
+        spec: every(settings.reconcileMinutes),
         action: { type: 'startWorkflow', workflowType: 'providerUsageReconciliationWorkflow', taskQueue: settings.taskQueue, args: [{ windowMinutes: settings.reconcileMinutes }] },
       },
       {
         id: 'chipgate-orphaned-counter-sweep',
-        minutes: orphanSweepMinutes,
+        spec: every(orphanSweepMinutes),
         // Counters idle for two sweeps: far longer than a live chip goes between meters (minutes).
         action: { type: 'startWorkflow', workflowType: 'orphanedCounterSweepWorkflow', taskQueue: settings.taskQueue, args: [{ idleSeconds: 2 * orphanSweepMinutes * 60 }] },
       },
+      {
+        // Billing months are UTC (rules/billing-month), and so is a Schedule's calendar unless told otherwise.
+        id: 'chipgate-quota-month-rollover',
+        spec: { calendars: [{ dayOfMonth: 1, hour: 0, minute: 0, second: 0, comment: 'a new billing month: chips paused for quota resume' }] },
+        action: { type: 'startWorkflow', workflowType: 'quotaMonthRolloverWorkflow', taskQueue: settings.taskQueue, args: [{}] },
+      },
     ];
-    for (const schedule of schedules) {
-      const spec = { intervals: [{ every: `${schedule.minutes} minutes` as const }] };
+    for (const { spec, ...schedule } of schedules) {
       try {
         await client.schedule.create({ scheduleId: schedule.id, spec, action: schedule.action, policies: { overlap: 'SKIP' } });
       } catch (err) {

@@ -5,3 +5,4 @@ export { proxyHealthCheckWorkflow } from './providers/proxy-health-workflow';
 export { providerUsageReconciliationWorkflow } from './providers/usage-reconciliation-workflow';
 export { topUpPurchaseWorkflow } from './top-up/top-up-purchase';
 export { orphanedCounterSweepWorkflow } from './chip/orphaned-counter-sweep';
+export { quotaMonthRolloverWorkflow } from './chip/quota-month-rollover';

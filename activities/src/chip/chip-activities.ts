@@ -3,7 +3,7 @@ import type { QuotaThreshold } from '@chipgate/workflows/rules/quota';
 import { recordChipStatus } from './chip-records';
 import { assignProxy, releaseAssignment } from './proxy-assignment';
 import { quotaStanding } from './quota-check';
-import { claimOverQuotaCrossing, clearOverQuotaCrossing, ownerChipIds } from './quota-crossing';
+import { chipsPausedForQuotaIn, claimOverQuotaCrossing, clearOverQuotaCrossing, ownerChipIds } from './quota-crossing';
 import { Context } from '@temporalio/activity';
 import { billOrphanedCounters } from './orphaned-counters';
 import { meterChipUsage, type BilledUsage, type MeterPeriod } from './usage-metering';
@@ -80,6 +80,16 @@ export function createChipActivities({ db, deliverQuotaAlert, signalQuotaChanged
       return { told: await signalQuotaChanged(await ownerChipIds(db, input.userId, input.chipId), () => ctx?.heartbeat()) };
     },
     listLiveChipIds: (input: { userId: string }): Promise<string[]> => ownerChipIds(db, input.userId),
+    /**
+     * A new month began: the chips paused for quota in the month that ended hear of it now, and
+     * resume within seconds, not at their next meter (up to an interval later).
+     */
+    async tellChipsPausedForQuotaIn(input: { month: string }): Promise<{ chips: number; told: number }> {
+      const chipIds = await chipsPausedForQuotaIn(db, input.month);
+      if (!signalQuotaChanged || chipIds.length === 0) return { chips: chipIds.length, told: 0 };
+      const ctx = activityContext();
+      return { chips: chipIds.length, told: await signalQuotaChanged(chipIds, () => ctx?.heartbeat()) };
+    },
   };
 }
 

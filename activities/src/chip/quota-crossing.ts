@@ -45,3 +45,16 @@ export async function announceQuotaCrossing(
     await signalQuotaChanged([crossing.chipId]);
   }
 }
+
+/**
+ * The chips of users whose crossing into over-quota was claimed in `month`: paused for quota when
+ * that month ended, and due to resume now that the new month's allowance is untouched.
+ */
+export async function chipsPausedForQuotaIn(db: Db, month: string): Promise<string[]> {
+  const chips = await db.chip.findMany({
+    where: { deletedAt: null, owner: { monthlyCosts: { some: { month: billingMonthDate(month), quotaPausedAt: { not: null } } } } },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  return chips.map((c) => c.id);
+}

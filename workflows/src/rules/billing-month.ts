@@ -23,6 +23,12 @@ export function nextBillingMonthStart(instant: Date): Date {
   return start;
 }
 
+/** The billing month before `month` (both as their first day): the one a new month's first hour closes. */
+export function previousBillingMonth(month: string): string {
+  const start = billingMonthDate(month);
+  return billingMonthOf(new Date(start.getTime() - 1));
+}
+
 function assertValidDate(instant: Date): void {
   if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) {
     throw new RangeError(`instant must be a valid Date, got ${String(instant)}`);
