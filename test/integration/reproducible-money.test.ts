@@ -98,7 +98,7 @@ describe('every R$ and byte the web app shows equals SQL over proxy_usage_logs, 
   it('bills a period across the month boundary as two rows, each in the month its bytes moved in, losing no byte', async () => {
     const counter = randomUUID();
     const moved = { sent: 1_000_003n, received: 200_001n };
-    await carryAndMeter(chipBrl, brl.proxyId, counter, moved, across);
+    const result = await carryAndMeter(chipBrl, brl.proxyId, counter, moved, across);
     const rows = await db.proxyUsageLog.findMany({ where: { chipId: chipBrl }, orderBy: { periodStart: 'asc' } });
     const expected = apportionByTime(across, moved, monthStartsWithin(across));
     assert.equal(rows.length, 2, 'one row per month');
@@ -107,6 +107,7 @@ describe('every R$ and byte the web app shows equals SQL over proxy_usage_logs, 
       expected.map((p, i) => ({ month: i === 0 ? lastMonth : thisMonth, start: p.start, end: p.end, sent: p.sent, received: p.received })),
     );
     assert.equal(rows.reduce((s, r) => s + r.bytesTotal, 0n), moved.sent + moved.received, 'the rows add up to every byte counted');
+    assert.deepEqual([result.month, result.monthChipBytes], [thisMonth, rows[1]!.bytesTotal.toString()], 'the chip’s month figure gets only this month’s part');
     for (const row of rows) {
       assert.equal(row.pricePerGb.toFixed(2), '4.50');
       assert.equal(row.cost.toFixed(8), usageCost(row.bytesTotal, '4.50'));

@@ -96,6 +96,16 @@ describe('chip state: metering and quota', () => {
     assert.equal(nextMeterAt(s, settings), Date.parse('2027-01-01T00:05:00.000Z'));
   });
 
+  it('counts in the new month only the part of a period split at the boundary', () => {
+    const s = initialState(T0);
+    metered(s, { bytesSent: '100', bytesReceived: '0', costs: [], month: '2026-12-01', monthChipBytes: '100' }, '2026-12-31T23:58:00.000Z');
+    // 40 of the next period's 60 bytes moved before midnight: December's, not January's.
+    metered(s, { bytesSent: '50', bytesReceived: '10', costs: [], month: '2027-01-01', monthChipBytes: '20' }, '2027-01-01T00:03:00.000Z');
+    assert.equal(s.month, '2027-01-01');
+    assert.equal(s.bytesThisMonth, '20');
+    assert.deepEqual([s.lastPeriod?.bytesSent, s.lastPeriod?.bytesReceived], ['50', '10'], 'the period itself is all of its bytes');
+  });
+
   it('owes each alert once, records it as sent only on delivery, and keeps owing it until then', () => {
     const s = initialState(T0);
     judged(s, standing({ usedBytes: '850', thresholdsReached: ['PERCENT_80'] }));

@@ -18,6 +18,8 @@ export interface MeterResult {
   /** The owner's metered bytes in the period's month after this meter. */
   monthBytes: string;
   month: string;
+  /** This meter's bytes billed to `month`: all of them, unless the period began in the month before. */
+  monthChipBytes: string;
 }
 
 /** One usage row a meter committed, for observers (metrics); told after the transaction commits. */
@@ -60,6 +62,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (us
     }
     let sent = 0n;
     let received = 0n;
+    let monthChipBytes = 0n;
     const costs = new Map<string, Prisma.Decimal>();
     const billedProxies = new Set<string>();
     const span = { start: periodStart, end: periodEnd };
@@ -100,6 +103,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (us
       billed.push({ provider: provider.name, bytesSent: bytes.sent, bytesReceived: bytes.received, periodEnd });
       sent += bytes.sent;
       received += bytes.received;
+      for (const row of rows) if (row.month.getTime() === monthDate.getTime()) monthChipBytes += row.bytesTotal;
       for (const row of rows) costs.set(row.currency, (costs.get(row.currency) ?? new Prisma.Decimal(0)).add(row.cost));
     }
     for (const c of counters) {
@@ -114,6 +118,7 @@ export async function meterChipUsage(db: Db, period: MeterPeriod, onBilled?: (us
       costs: [...costs].map(([currency, amount]) => ({ amount: amount.toFixed(8), currency })),
       monthBytes: (monthly?.bytesTotal ?? 0n).toString(),
       month,
+      monthChipBytes: monthChipBytes.toString(),
     };
   }, METER_TRANSACTION);
   for (const usage of billed) onBilled?.(usage);

@@ -142,10 +142,15 @@ export interface MeterOutcome {
   bytesReceived: string;
   costs: Array<{ amount: string; currency: string }>;
   month: string;
+  /**
+   * The part billed to `month` (a period that began in the month before is split at the boundary).
+   * Absent in the meter results of older builds (replayed histories): all of it.
+   */
+  monthChipBytes?: string;
 }
 
 export function metered(s: ChipRunState, result: MeterOutcome, periodEnd: string): void {
-  const chipBytes = BigInt(result.bytesSent) + BigInt(result.bytesReceived);
+  const chipBytes = BigInt(result.monthChipBytes ?? BigInt(result.bytesSent) + BigInt(result.bytesReceived));
   s.bytesThisMonth = (s.month === result.month ? BigInt(s.bytesThisMonth) + chipBytes : chipBytes).toString();
   s.month = result.month;
   s.lastPeriod = { bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, costs: result.costs };
