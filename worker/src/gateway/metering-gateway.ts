@@ -147,7 +147,20 @@ export async function startMeteringGateway({
   let closing: Promise<void> | null = null;
 
   const connectionsOfChip = (chip: Chip): number[] => [...chip.ledgers.chip.connectionIds(), ...chip.ledgers.platform.connectionIds()];
-  const connectionsOf = (ownerId: string): number[] => [...chips.values()].filter((chip) => chip.ownerId === ownerId).flatMap((chip) => chip.ledgers.chip.connectionIds());
+  // Holding, releasing or cutting a user's tunnels, and settling a user's budget when their last chip
+  // leaves, look at that user's chips only, not at every chip this worker carries.
+  const chipsOfOwner = new Map<string, Set<Chip>>();
+  const unindex = (chip: Chip): void => {
+    const owned = chip.ownerId === null ? undefined : chipsOfOwner.get(chip.ownerId);
+    owned?.delete(chip);
+    if (owned?.size === 0) chipsOfOwner.delete(chip.ownerId!);
+  };
+  const ownedBy = (chip: Chip, ownerId: string | null): void => {
+    unindex(chip);
+    chip.ownerId = ownerId;
+    if (ownerId !== null) chipsOfOwner.set(ownerId, (chipsOfOwner.get(ownerId) ?? new Set()).add(chip));
+  };
+  const connectionsOf = (ownerId: string): number[] => [...(chipsOfOwner.get(ownerId) ?? [])].flatMap((chip) => chip.ledgers.chip.connectionIds());
   const budgets = quota
     ? new UserBudgets(
         quota,
@@ -308,12 +321,14 @@ export async function startMeteringGateway({
       const existing = chips.get(chipId);
       if (existing) {
         existing.resolveUpstream = resolveUpstream;
-        existing.ownerId = ownerId ?? existing.ownerId;
+        ownedBy(existing, ownerId ?? existing.ownerId);
         return { ...existing.credentials.chip };
       }
       const credentials = { chip: newCredential(chipId, 'chip'), platform: newCredential(chipId, 'platform') };
       const ledgers = { chip: new ByteLedger(), platform: new ByteLedger() };
-      chips.set(chipId, { id: chipId, credentials, resolveUpstream, pausedReason: null, ownerId: ownerId ?? null, ledgers });
+      const chip: Chip = { id: chipId, credentials, resolveUpstream, pausedReason: null, ownerId: null, ledgers };
+      chips.set(chipId, chip);
+      ownedBy(chip, ownerId ?? null);
       return { ...credentials.chip };
     },
 
@@ -328,7 +343,8 @@ export async function startMeteringGateway({
       chips.delete(chipId);
       cut(connectionsOfChip(chip), `chip ${chipId} unregistered`);
       const { ownerId } = chip;
-      if (budgets && ownerId !== null && ![...chips.values()].some((other) => other.ownerId === ownerId)) void budgets.settle(ownerId);
+      unindex(chip);
+      if (budgets && ownerId !== null && !chipsOfOwner.has(ownerId)) void budgets.settle(ownerId);
     },
 
     pauseChip(chipId, reason) {
