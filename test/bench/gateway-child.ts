@@ -3,6 +3,7 @@
  * its memory per chip and per idle connection can be read from its own process.
  */
 import { buildProxyUrl } from '@chipgate/activities/providers/proxy-endpoint';
+import { SESSION_ID_MAX_LENGTH } from '@chipgate/workflows/rules/session-naming';
 import { startMeteringGateway, type ChipCredential, type MeteringGateway } from '@chipgate/worker/gateway/metering-gateway';
 import { serveParent } from './children';
 
@@ -38,7 +39,8 @@ serveParent(async () => {
           // the bench measures the gateway, not the database and cipher behind a real resolver.
           const upstreamUrl = buildProxyUrl(
             { name: 'bench', server: upstream.host, port: upstream.port, protocol: 'HTTP', username: upstream.username, password: upstream.password, usernameTemplate: null },
-            chipId.replace(/[^A-Za-z0-9]/g, ''),
+            // Letters and digits, at most 24 (a chip UUID's hex, shortened); the bench's ids stay distinct.
+            chipId.replace(/[^A-Za-z0-9]/g, '').slice(-SESSION_ID_MAX_LENGTH),
           );
           credentials[chipId] = gateway.registerChip(chipId, { resolveUpstream: async () => upstreamUrl });
           registered.push(chipId);
