@@ -6,21 +6,26 @@
  *   3. chip workflows one worker sustains with the meter interval compressed
  *   4. WhatsApp traffic of one chip (real Baileys, WhatsApp stand-in): bytes of a pairing, of a login,
  *      and of an idle connected chip per hour and per month, and what that costs at the demo price
+ *   5. a connected chip's worker RSS split into Baileys, the gateway and the workflow cache (and the
+ *      residual), each a fresh process's growth after forced GC, at the same N chips (`chipmemory`)
  *
  * Everything runs on 127.0.0.1, is bounded in count and time, and cleans up after itself (child
  * processes, Temporal dev server, embedded PostgreSQL or the scratch database on DATABASE_URL).
  * Results are also written to test-artifacts/bench/results.json.
  *
- * Env: BENCH_PARTS=gateway,memory,workflows,whatsapp (default all); BENCH_CHIP_STEPS=25,50,100,200;
+ * Env: BENCH_PARTS=gateway,memory,workflows,whatsapp,chipmemory (default all); BENCH_CHIP_STEPS=25,50,100,200;
  *      BENCH_METER_INTERVAL_SECONDS=2; BENCH_WINDOW_SECONDS=24; BENCH_BUDGET_SECONDS=180 (part 3's ramp);
  *      BENCH_IDLE_CONNECTIONS=200,500; BENCH_WORKER_CPU_PROF=1 (V8 profile of the worker, test-artifacts/bench/profile/);
- *      BENCH_WA_LOGINS=3, BENCH_WA_PINGS=60, BENCH_WA_KEEPALIVE_MS=1000 (part 4).
+ *      BENCH_WA_LOGINS=3, BENCH_WA_PINGS=60, BENCH_WA_KEEPALIVE_MS=1000 (part 4);
+ *      BENCH_CHIPMEM_COUNTS=100,200 (part 5's N), BENCH_CHIPMEM_METER_SECONDS=10 (its chips' meter interval),
+ *      BENCH_CHIPMEM_SETTLE_SECONDS=15 (from the last chip placed to the reading).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../stack/paths';
 import { startBenchChild, type BenchChild } from './children';
+import { DEFAULT_CHIP_MEMORY, formatChipMemoryBench, runChipMemoryBench } from './chip-memory-bench';
 import { DEFAULT_GATEWAY_BENCH, formatGatewayBench, runGatewayBench } from './gateway-bench';
 import { formatMemoryBench, runMemoryBench } from './memory-bench';
 import { machineFacts } from './proc';
@@ -29,7 +34,7 @@ import type { UpstreamReady } from './upstream-child';
 import { DEFAULT_WHATSAPP_BENCH, formatWhatsAppBench, runWhatsAppBench } from './whatsapp-bench';
 import { DEFAULT_WORKFLOW_BENCH, formatWorkflowBench, runWorkflowBench } from './workflow-bench';
 
-const PARTS = ['gateway', 'memory', 'workflows', 'whatsapp'] as const;
+const PARTS = ['gateway', 'memory', 'workflows', 'whatsapp', 'chipmemory'] as const;
 type Part = (typeof PARTS)[number];
 
 function listEnv(name: string, fallback: number[]): number[] {
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
     await running?.child.stop();
   };
   try {
-    // Parts 1–3 share the upstream child; part 4 starts its own stand-in in-process (it reads the provider's count).
+    // Parts 1–3 and 5 share the upstream child; part 4 starts its own stand-in in-process (it reads the provider's count).
     const shared = parts.some((p) => p !== 'whatsapp') ? await startBenchChild<UpstreamReady>('upstream-child.ts', { name: 'upstream (Smartproxy stand-in) child' }) : null;
     upstream = shared;
     const sharedUpstream = () => {
@@ -136,6 +141,19 @@ async function main(): Promise<void> {
       results.whatsapp = result;
       write();
       console.log(`\n${formatWhatsAppBench(result)}\n  [${elapsed()}]`);
+    }
+
+    if (parts.includes('chipmemory')) {
+      heading('5. Worker RSS per connected chip: Baileys, gateway, workflow cache (fresh processes, forced GC)');
+      const result = await runChipMemoryBench(sharedUpstream().ready, log, {
+        ...DEFAULT_CHIP_MEMORY,
+        counts: listEnv('BENCH_CHIPMEM_COUNTS', DEFAULT_CHIP_MEMORY.counts),
+        meterIntervalSeconds: numberEnv('BENCH_CHIPMEM_METER_SECONDS', DEFAULT_CHIP_MEMORY.meterIntervalSeconds, 1, 300),
+        settleSeconds: numberEnv('BENCH_CHIPMEM_SETTLE_SECONDS', DEFAULT_CHIP_MEMORY.settleSeconds, 0, 600),
+      });
+      results.chipMemory = result;
+      write();
+      console.log(`\n${formatChipMemoryBench(result)}\n  [${elapsed()}]`);
     }
   } finally {
     await stopUpstream();
