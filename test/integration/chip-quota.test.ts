@@ -106,7 +106,8 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
 
     // The gateway cuts the download at 100%.
     await world.throughChip(live, `/bytes/${(ALLOWANCE * 110n) / 100n}`).catch((err: unknown) => err);
-    await world.waitForState(live, (s) => s.status === 'PAUSED', 'the live chip paused');
+    // Every chip of the user is told at once: with thousands, the live chip waits its turn like the rest.
+    await world.waitForState(live, (s) => s.status === 'PAUSED', 'the live chip paused', FLEET_WAIT_MS);
     const crossed = Date.now();
     await allReach(idle, (s) => s.paused && /quota/.test(s.pauseReason ?? ''), 'every chip paused for quota');
     const pausedSeconds = (Date.now() - crossed) / 1000;
@@ -129,7 +130,7 @@ describe('quota: 80% alert once, 100% pauses every chip of the owner, a top-up r
     const toppedUp = Date.now();
     await notifyQuotaChanged(world.db, async () => world.temporal, { userId: user.id });
     await allReach([live, ...idle], (s) => !s.paused, 'every chip resumed');
-    await world.waitForState(live, (s) => s.status === 'CONNECTED', 'the live chip connected again');
+    await world.waitForState(live, (s) => s.status === 'CONNECTED', 'the live chip connected again', FLEET_WAIT_MS);
     const resumedSeconds = (Date.now() - toppedUp) / 1000;
     let maxEventsAfter = 0;
     for (const chipId of [live, ...idle]) maxEventsAfter = Math.max(maxEventsAfter, (await world.temporal.workflow.getHandle(chipWorkflowId(chipId)).fetchHistory()).events?.length ?? 0);
