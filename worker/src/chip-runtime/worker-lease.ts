@@ -42,6 +42,11 @@ export class WorkerLease {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private prunedAt = 0;
+  /** The callbacks' work (dropping, fencing, reaping), beside the renewals: however long it takes, renewals go on. */
+  private chores: Promise<void> | undefined;
+  /** Lapses so far, and how many of them onFenced has answered: the lease counts only when they are equal. */
+  private lapses = 0;
+  private fencedLapses = 0;
   private readonly ttlMs: number;
   private readonly renewMs: number;
 
@@ -52,7 +57,7 @@ export class WorkerLease {
 
   static async acquire(opts: WorkerLeaseOptions): Promise<WorkerLease> {
     const lease = new WorkerLease(opts);
-    await lease.take();
+    lease.validUntil = await lease.take();
     lease.timer = setInterval(() => void lease.tick(), lease.renewMs);
     void lease.tick();
     return lease;
@@ -71,28 +76,30 @@ export class WorkerLease {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.ticking;
+    await this.chores;
     this.validUntil = 0;
     await this.opts.db.$executeRaw`UPDATE chip_workers SET stopped_at = now(), expires_at = now() WHERE id = ${this.opts.workerId}`;
   }
 
-  private async take(beforeCounting: () => Promise<void> = async () => {}): Promise<void> {
+  /** Writes a fresh lease row; answers until when it counts here, if nothing else stands in the way. */
+  private async take(): Promise<number> {
     const sentAt = Date.now();
     const ttl = `${this.ttlMs} milliseconds`;
     await this.opts.db.$executeRaw`
       INSERT INTO chip_workers (id, task_queue, expires_at) VALUES (${this.opts.workerId}, ${this.opts.taskQueue}, now() + ${ttl}::interval)
       ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at, stopped_at = NULL, reaped_at = NULL, reaped_by = NULL`;
-    await beforeCounting();
-    this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
+    return sentAt + this.ttlMs - SAFETY_MS;
   }
 
+  /** One renewal at a time, and nothing else in it: a renewal never waits behind the callbacks. */
   private tick(): Promise<void> {
-    this.ticking ??= this.renewAndReap()
+    this.ticking ??= this.renew()
       .catch((err: unknown) => workerLog.error({ workerId: this.opts.workerId, err }, 'worker lease renewal failed'))
       .finally(() => (this.ticking = undefined));
     return this.ticking;
   }
 
-  private async renewAndReap(): Promise<void> {
+  private async renew(): Promise<void> {
     const { db, workerId } = this.opts;
     const sentAt = Date.now();
     const ttl = `${this.ttlMs} milliseconds`;
@@ -100,15 +107,30 @@ export class WorkerLease {
       UPDATE chip_workers SET expires_at = now() + ${ttl}::interval
        WHERE id = ${workerId} AND expires_at > now() AND stopped_at IS NULL AND reaped_at IS NULL`;
     if (renewed === 1) {
-      this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
-      await this.opts.onRenewed?.();
+      if (this.fencedLapses === this.lapses) this.validUntil = sentAt + this.ttlMs - SAFETY_MS;
     } else {
       // Stalled past the TTL: the fleet counted this worker dead and may have placed some of its chips
       // elsewhere. A new lease first (from then on no other worker claims what is still here), then
-      // only the chips claimed meanwhile are dropped: a stall nobody acted on reconnects no chip.
+      // only the chips claimed meanwhile are dropped: a stall nobody acted on reconnects no chip. The
+      // lease counts here again only once they are dropped; its row is renewed all the while.
       this.validUntil = 0;
+      this.lapses++;
       workerLog.error({ workerId }, 'worker lease expired before it was renewed; dropping the chips other workers took meanwhile');
-      await this.take(() => this.opts.onFenced());
+      await this.take();
+    }
+    this.chores ??= this.doChores()
+      .catch((err: unknown) => workerLog.error({ workerId, err }, 'worker lease housekeeping failed'))
+      .finally(() => (this.chores = undefined));
+  }
+
+  private async doChores(): Promise<void> {
+    const { db, workerId } = this.opts;
+    const lapses = this.lapses;
+    if (this.fencedLapses < lapses) {
+      await this.opts.onFenced();
+      this.fencedLapses = lapses;
+    } else {
+      await this.opts.onRenewed?.();
     }
     // Each expired lease is reaped by exactly one live worker (the UPDATE claims it), so its chips hear of it once.
     const dead = await db.$queryRaw<Array<{ id: string }>>`
