@@ -6,7 +6,8 @@
  * QR, or the pairing-code exchange), `pair-success` with a valid ADV identity, the 515 restart, login
  * with the saved creds, `success`, the IQs Baileys sends after login and keep-alive pings. Its phone
  * (phone.ts) scans QRs and enters pairing codes; its controls log a device out (401), drop a socket
- * and refuse logins. It counts the WebSocket payload bytes of every connection, its pings and logins.
+ * and refuse logins. It counts the WebSocket payload bytes of every connection, its pings and logins,
+ * and per device the connections open at once and their high-water mark (two: served twice).
  */
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';

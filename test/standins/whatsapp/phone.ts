@@ -33,6 +33,10 @@ export interface LinkedDevice {
   logins: number;
   /** The connection it is logged in on now, if any. */
   liveConnection?: ChatConnection;
+  /** Connections logged in as this device and not yet closed (more than one: the account is served twice). */
+  openConnections: number;
+  /** The most connections logged in as this device that were ever open at the same moment. */
+  peakOpenConnections: number;
 }
 
 export interface StandInPhone {
@@ -106,6 +110,8 @@ export class AccountBook {
         keys: { preKeys: d.preKeys },
         linkedAt: new Date(d.linkedAt),
         logins: d.logins,
+        openConnections: 0,
+        peakOpenConnections: 0,
       });
     }
   }
@@ -128,6 +134,8 @@ export class AccountBook {
 
   loggedIn(device: LinkedDevice, connection: ChatConnection, logOut: () => void): void {
     device.logins += 1;
+    device.openConnections += 1;
+    device.peakOpenConnections = Math.max(device.peakOpenConnections, device.openConnections);
     device.liveConnection = connection;
     this.logOuts.set(device.jid, logOut);
     this.changed();
@@ -139,6 +147,7 @@ export class AccountBook {
   }
 
   disconnected(device: LinkedDevice, connection: ChatConnection): void {
+    device.openConnections -= 1;
     if (device.liveConnection !== connection) return;
     device.liveConnection = undefined;
     this.logOuts.delete(device.jid);
@@ -266,6 +275,8 @@ export class AccountBook {
       keys: { preKeys: 0 },
       linkedAt: new Date(),
       logins: 0,
+      openConnections: 0,
+      peakOpenConnections: 0,
     };
     this.linked.set(device.jid, device);
     // Linked: WhatsApp asks the companion to reconnect and log in with its new creds.
