@@ -2,19 +2,16 @@
 // with its worker just killed, with bad input. The chip workflow's only terminal states are
 // RELEASED and LOGGED_OUT: none of these may fail it, hang it, or lose what was asked.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import { chipWorkflowId, type ChipState } from '@chipgate/workflows/chip/contract';
 import { startWhatsAppStandIn, type WhatsAppStandIn } from '../standins/whatsapp';
 import { startChipWorld, type ChipWorld } from '../support/chip-world';
-import { testEnv } from '../support/environment';
+import { chipPairing } from '../support/chip-pairing';
 import { recordHistories } from '../support/history';
-import { killChildren, startWorkerChild, stopChild } from '../support/worker-child';
+import { startWorkerFleet, type WorkerFleet } from '../support/worker-fleet';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -125,66 +122,31 @@ describe('chip commands during continue-as-new, and refused input (one worker)',
 });
 
 describe('commands to a chip whose worker was just killed (worker processes)', { timeout: 600_000 }, () => {
-  const children: ChildProcess[] = [];
-  const killAll = killChildren(children);
-  process.once('exit', killAll);
   let world: ChipWorld;
   let whatsapp: WhatsAppStandIn;
-  let connection: Connection;
-  let chips: ReturnType<typeof chipWorkflowClient>;
-  const taskQueue = `dead-worker-${randomUUID()}`;
+  let fleet: WorkerFleet;
+  let chips: WorkerFleet['chips'];
+  let pairing: ReturnType<typeof chipPairing>;
 
   before(async () => {
     // The pairing stand-in: chips log in and stay connected, so every login is counted per device.
     whatsapp = await startWhatsAppStandIn();
-    // The world's own worker polls another queue: only the worker processes below serve these chips.
+    // The world's own worker polls another queue: only the fleet's worker processes serve these chips.
     world = await startChipWorld({ waWebSocketUrl: whatsapp.url });
-    connection = await Connection.connect({ address: testEnv.temporalAddress });
-    chips = chipWorkflowClient(new Client({ connection }), taskQueue);
+    fleet = await startWorkerFleet(world, whatsapp);
+    chips = fleet.chips;
+    pairing = chipPairing(world, whatsapp, { firstNumber: 5511955500001, chips });
   });
   after(async () => {
-    killAll();
-    process.off('exit', killAll);
-    await connection?.close();
+    await fleet?.close();
     await world?.close();
     await whatsapp?.close();
   });
 
-  const startWorker = (name: string, env: NodeJS.ProcessEnv = {}) =>
-    startWorkerChild(
-      name,
-      {
-        DATABASE_URL: world.databaseUrl,
-        TEMPORAL_ADDRESS: testEnv.temporalAddress,
-        CHIPGATE_TASK_QUEUE: taskQueue,
-        CHIPGATE_IP_ECHO_URL: world.provider.standIn.echoUrl,
-        CHIPGATE_WA_WEBSOCKET_URL: whatsapp.url,
-        CHIPGATE_WA_CERT_PUBLIC_KEY: whatsapp.certificatePublicKey,
-        CHIPGATE_WA_KEEPALIVE_MS: '1000',
-        CHIPGATE_COUNTER_FLUSH_MS: '500',
-        CHIPGATE_HEALTH_CHECK_MINUTES: '1440',
-        CHIPGATE_RECONCILE_MINUTES: '10080',
-        // A lease lapses 6 s after its worker stops renewing it (compressed from 15 s).
-        CHIPGATE_WORKER_LEASE_TTL_MS: '6000',
-        CHIPGATE_WORKER_LEASE_RENEW_MS: '1000',
-        SMTP_URL: '',
-        ALERT_WEBHOOK_URL: '',
-        ...env,
-      },
-      children,
-    );
-  let nextNumber = 5511955500001;
+  const startWorker = (name: string, env?: NodeJS.ProcessEnv) => fleet.startWorker(name, env);
   /** Starts a chip and pairs it by scanning the QR its worker wrote to the chip row. */
   async function pairedChip(label: string) {
-    const user = await world.createUser('ENTERPRISE');
-    const chipId = (await world.db.chip.create({ data: { ownerId: user.id, label, region: 'br' } })).id;
-    await chips.start({ chipId, userId: user.id, settings: { meterIntervalSeconds: 2, metersPerRun: 100, proxyRetrySeconds: 1 } });
-    const qrCode = await until('the chip to show a QR', async () => {
-      const row = await world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
-      return row.status === 'QR' && row.qrCode;
-    });
-    const device = await whatsapp.phone(String(nextNumber++)).scan(qrCode);
-    await until('the chip to be connected', async () => (await world.db.chip.findUniqueOrThrow({ where: { id: chipId } })).status === 'OPEN');
+    const { chipId, device } = await pairing.pair(label);
     return { chipId, device, sockets: () => whatsapp.connections.filter((c) => c.deviceJid === device.jid) };
   }
   const stateOf = (chipId: string, predicate: (s: ChipState) => boolean, what: string, ms = 120_000) =>
@@ -226,11 +188,11 @@ describe('commands to a chip whose worker was just killed (worker processes)', {
     assert.equal(released.status, 'RELEASED');
     assert.ok(took < 20_000, `release took ${took} ms`);
     assert.equal(await world.db.chipProxyAssignment.count({ where: { chipId, releasedAt: null } }), 0);
-    await recordHistories(new Client({ connection }), chipWorkflowId(chipId), 'chip/commands-to-a-dead-worker');
+    await recordHistories(fleet.temporal, chipWorkflowId(chipId), 'chip/commands-to-a-dead-worker');
   });
 
   it('a stall nobody acted on reconnects nothing: the woken worker takes a new lease and keeps its chip', async () => {
-    await Promise.all(children.map((child) => stopChild(child)));
+    await fleet.stopAll();
     // WhatsApp Web's 30 s keep-alive: Baileys itself sits out a 10 s stall, so any reconnect would be ours.
     const a = await startWorker('lone_a', { CHIPGATE_WA_KEEPALIVE_MS: '30000' });
     const { chipId, device, sockets } = await pairedChip('lone-stall');
@@ -254,7 +216,7 @@ describe('commands to a chip whose worker was just killed (worker processes)', {
   });
 
   it('a stalled worker is fenced: its chip moves once its lease lapses, and when it wakes it drops its socket and opens none', async () => {
-    await Promise.all(children.map((child) => stopChild(child)));
+    await fleet.stopAll();
     const a = await startWorker('stalled_a');
     const { chipId, device, sockets: fromChip } = await pairedChip('stalled');
     const onA = await stateOf(chipId, (s) => s.workerQueue === a.workerId && s.exitIp !== null, 'connected on worker A');

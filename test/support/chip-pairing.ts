@@ -1,3 +1,4 @@
+import type { ChipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import type { StandInPhone, WhatsAppStandIn } from '../standins/whatsapp';
 import type { ChipWorld } from './chip-world';
 import { until } from './until';
@@ -6,10 +7,11 @@ export type PairedChip = Awaited<ReturnType<ReturnType<typeof chipPairing>['pair
 
 /**
  * Pairs chips as a customer does: starts the chip, waits for the QR the worker writes to its row
- * (what the web app shows), and scans it with a stand-in phone of a number of its own.
+ * (what the web app shows), and scans it with a stand-in phone of a number of its own. The chips run
+ * on the world's queue, or on `options.chips`' (a fleet of worker processes).
  */
-export function chipPairing(world: ChipWorld, whatsapp: WhatsAppStandIn, firstNumber = 5511900000001) {
-  let nextNumber = firstNumber;
+export function chipPairing(world: ChipWorld, whatsapp: WhatsAppStandIn, options: { firstNumber?: number; chips?: ChipWorkflowClient } = {}) {
+  let nextNumber = options.firstNumber ?? 5511900000001;
   const chipRow = (chipId: string) => world.db.chip.findUniqueOrThrow({ where: { id: chipId } });
   return {
     chipRow,
@@ -17,7 +19,7 @@ export function chipPairing(world: ChipWorld, whatsapp: WhatsAppStandIn, firstNu
     async pair(label: string, timeoutMs = 90_000) {
       const user = await world.createUser('ENTERPRISE');
       const phoneNumber = String(nextNumber++);
-      const chipId = await world.startChip(user.id, label);
+      const chipId = await world.startChip(user.id, label, options.chips);
       const { qrCode } = await until(
         `chip ${label} to show a QR`,
         async () => {

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ProxyAgent, request } from 'undici';
 import { createDb, type Db } from '@chipgate/db';
 import { applyMigrations } from '@chipgate/db/migrate';
-import { chipWorkflowClient } from '@chipgate/workflows/client/chip-client';
+import { chipWorkflowClient, type ChipWorkflowClient } from '@chipgate/workflows/client/chip-client';
 import type { ChipState } from '@chipgate/workflows/chip/contract';
 import type { WorkerConfig } from '@chipgate/worker/config';
 import { startWorkerProcess } from '@chipgate/worker/worker-process';
@@ -129,9 +129,10 @@ async function buildChipWorld(options: ChipWorldOptions, started: Array<() => Pr
     return db.user.create({ data: { email: `${randomUUID()}@chipgate.test`, name: 'Test User', passwordHash: 'unused', planId: plans.get(plan)! } });
   }
 
-  async function startChip(userId: string, label = 'chip') {
+  /** Creates a chip row and starts its workflow: on the world's queue, or on `on`'s (worker processes of a fleet). */
+  async function startChip(userId: string, label = 'chip', on: ChipWorkflowClient = chips) {
     const chip = await db.chip.create({ data: { ownerId: userId, label, region: 'br' } });
-    await chips.start({ chipId: chip.id, userId, settings: { meterIntervalSeconds: options.meterIntervalSeconds ?? 2, metersPerRun: options.metersPerRun ?? 100, proxyRetrySeconds: 1 } });
+    await on.start({ chipId: chip.id, userId, settings: { meterIntervalSeconds: options.meterIntervalSeconds ?? 2, metersPerRun: options.metersPerRun ?? 100, proxyRetrySeconds: 1 } });
     return chip.id;
   }
 
