@@ -24,6 +24,14 @@ function testFiles(filters: string[]): string[] {
   return filters.length ? files.filter((f) => filters.some((filter) => f.includes(filter))) : files;
 }
 
+/** Reprints the spec reporter's own closing "failing tests" section, if the run had one. */
+function printFailingTests(specReport: string): void {
+  if (!fs.existsSync(specReport)) return;
+  const report = fs.readFileSync(specReport, 'utf8');
+  const start = report.indexOf('✖ failing tests:');
+  if (start >= 0) console.log(`\n${report.slice(start)}`);
+}
+
 async function main(): Promise<number> {
   const files = testFiles(process.argv.slice(2));
   if (files.length === 0) throw new Error(`no test files match ${process.argv.slice(2).join(' ')}`);
@@ -37,7 +45,11 @@ async function main(): Promise<number> {
   try {
     const databaseUrl = await ensureDatabase(postgres.serverUrl, database);
     applyMigrations(databaseUrl);
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    // TAP on stdout as before, and the spec reporter to a file whose closing list of failing tests is printed
+    // last: a run's log is often read from its tail, and in TAP a failure sits among 400 passes.
+    const specReport = path.join(pgDir, 'spec-report.txt');
+    const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout', '--test-reporter=spec', `--test-reporter-destination=${specReport}`];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...reporters, ...files], {
       cwd: repoRoot,
       stdio: 'inherit',
       env: {
@@ -55,7 +67,9 @@ async function main(): Promise<number> {
         STRIPE_WEBHOOK_SECRET: 'whsec_unused_by_default',
       },
     });
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    const code = await new Promise<number>((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? 1)));
+    printFailingTests(specReport);
+    return code;
   } finally {
     await temporal.stop();
     if (!postgres.embedded) await dropDatabase(postgres.serverUrl, database).catch(() => {});
