@@ -28,8 +28,10 @@ function leaseTable(deadWorkers: string[] = []) {
       }
       return 0;
     },
-    $queryRaw: async () => deadWorkers.splice(0).map((id) => ({ id })),
+    $queryRaw: async (sql: TemplateStringsArray) =>
+      sql.join('?').includes('SET reaped_at') ? deadWorkers.splice(0).map((id) => ({ id })) : [],
     chip: { findMany: async () => [{ id: 'chip-of-the-dead-worker' }] },
+    $transaction: async (work: (tx: unknown) => Promise<unknown>) => work(db),
   };
   return { table, db: db as unknown as Db };
 }
