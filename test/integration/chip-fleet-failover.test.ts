@@ -32,6 +32,12 @@ const QUERY_PARALLELISM = 20;
 /** The issue's bound: a dead worker's chips reconnect elsewhere within 2 minutes. */
 const RECONNECT_WITHIN_MS = 120_000;
 
+/** What the chip's row recorded of its connection (each status change and why), for a failure's message. */
+async function chipHistory(world: ChipWorld, chipId: string): Promise<string> {
+  const events = await world.db.chipEvent.findMany({ where: { chipId }, orderBy: { createdAt: 'asc' } });
+  return events.map((e) => `${e.createdAt.toISOString().slice(11, 23)} ${e.type} ${JSON.stringify(e.detail)}`).join(' | ');
+}
+
 interface Before {
   chip: PairedChip;
   workerId: string;
@@ -113,7 +119,7 @@ describe(`fleet failover: ${CHIPS} paired chips on two worker processes, one kil
     }
     const offPairing = paired.filter((c) => c.device.logins !== 1 || c.device.peakOpenConnections !== 1);
     assert.deepEqual(
-      offPairing.map((c) => `${c.chipId}: ${c.device.logins} logins, ${c.device.peakOpenConnections} at once`),
+      await Promise.all(offPairing.map(async (c) => `${c.chipId}: ${c.device.logins} logins, ${c.device.peakOpenConnections} at once; ${await chipHistory(world, c.chipId)}`)),
       [],
       'paired: one login per chip, one connection per account',
     );

@@ -30,7 +30,12 @@ export function chipPairing(world: ChipWorld, whatsapp: WhatsAppStandIn, options
       );
       const phone: StandInPhone = whatsapp.phone(phoneNumber);
       const device = await phone.scan(qrCode);
-      await until(`chip ${label} to be connected`, async () => (await chipRow(chipId)).status === 'OPEN', timeoutMs);
+      // Connected as the customer sees it: open, and its exit IP known. The exit-IP probe is a step after
+      // the connect, so on a loaded machine it lands seconds after OPEN (the soak once read it too early).
+      await until(`chip ${label} to be connected, its exit IP recorded`, async () => {
+        const row = await chipRow(chipId);
+        return row.status === 'OPEN' && row.exitIp !== null;
+      }, timeoutMs);
       return { chipId, userId: user.id, phoneNumber, device };
     },
   };
