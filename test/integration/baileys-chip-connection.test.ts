@@ -447,6 +447,22 @@ describe('Postgres auth state', () => {
     assert.deepEqual(after['2'], { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) }, 'a second set overwrites');
   });
 
+  it("stores a pairing's 812 pre-keys in one write, and a second write of them overwrites every one", async () => {
+    const chipId = await newChipId();
+    const { state } = await usePostgresAuthState(db, chipId);
+    const preKeys = (fill: number) =>
+      Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32, fill), private: randomBytes(32) }]));
+    const first = preKeys(1);
+    await state.keys.set({ 'pre-key': first });
+    assert.equal(await db.baileysAuthState.count({ where: { chipId, key: { startsWith: 'pre-key-' } } }), 812);
+    assert.deepEqual((await state.keys.get('pre-key', ['812']))['812'], first['812']);
+    const second = preKeys(2);
+    await state.keys.set({ 'pre-key': second, session: { '5511999990000.0': new Uint8Array([9]) } });
+    const back = await state.keys.get('pre-key', Object.keys(second));
+    assert.equal(Object.keys(back).length, 812);
+    assert.ok(Object.entries(second).every(([id, key]) => Buffer.from(back[id]!.private).equals(key.private)), 'every pre-key overwritten');
+  });
+
   it('saves creds for the next load, gives concurrent first loads one identity, and clear() forgets it', async () => {
     const chipId = await newChipId();
     const [a, b] = await Promise.all([usePostgresAuthState(db, chipId), usePostgresAuthState(db, chipId)]);

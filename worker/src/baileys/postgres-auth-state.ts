@@ -62,21 +62,32 @@ export async function usePostgresAuthState(db: Db, chipId: string): Promise<Post
           return data;
         },
         set(data: SignalDataSet) {
-          const upserts: { key: string; value: Prisma.InputJsonValue }[] = [];
+          const keys: string[] = [];
+          const values: string[] = [];
           const deletes: string[] = [];
           for (const [type, entries] of Object.entries(data) as [keyof SignalDataTypeMap, Record<string, unknown> | undefined][]) {
             for (const [id, value] of Object.entries(entries ?? {})) {
               if (value === null || value === undefined) deletes.push(signalKey(type, id));
-              else upserts.push({ key: signalKey(type, id), value: toJson(value) });
+              else {
+                keys.push(signalKey(type, id));
+                values.push(JSON.stringify(value, BufferJSON.replacer));
+              }
             }
           }
-          if (upserts.length === 0 && deletes.length === 0) return Promise.resolve();
+          if (keys.length === 0 && deletes.length === 0) return Promise.resolve();
+          // One statement for every key, not an upsert each: a pairing chip stores its 812 pre-keys at
+          // once, and 812 round trips per chip crowded out the meters of every other chip on the worker.
           return queued(() =>
             db.$transaction([
               ...(deletes.length > 0 ? [rows.deleteMany({ where: { chipId, key: { in: deletes } } })] : []),
-              ...upserts.map(({ key, value }) =>
-                rows.upsert({ where: { chipId_key: { chipId, key } }, create: { chipId, key, value }, update: { value } }),
-              ),
+              ...(keys.length > 0
+                ? [
+                    db.$executeRaw`
+                      INSERT INTO baileys_auth_state (chip_id, key, value, updated_at)
+                      SELECT ${chipId}::uuid, k, v, now() FROM unnest(${keys}::text[], ${values}::jsonb[]) AS u(k, v)
+                      ON CONFLICT (chip_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+                  ]
+                : []),
             ]),
           );
         },
