@@ -7,6 +7,7 @@ import {
   carriedState,
   connectionGone,
   exitIpCheckDue,
+  exitIpProbeFailed,
   exitIpSeen,
   initialState,
   judged,
@@ -176,6 +177,26 @@ describe('chip state: the exit-IP probe', () => {
     assert.equal(exitIpCheckDue(s, settings, t + 3_600_000), false);
     connectionGone(s);
     assert.equal(exitIpCheckDue(s, settings, t + 3_600_000), false);
+  });
+
+  it('a failed probe is tried again at the next meter, then at doubling intervals up to exitIpCheckSeconds; an answer ends that', () => {
+    const s = connected();
+    const t = Date.parse(T0);
+    const at = (ms: number) => new Date(t + ms).toISOString();
+    const meter = settings.meterIntervalSeconds * 1000;
+    exitIpProbeFailed(s, at(0), 'IP echo service did not answer within 10000 ms');
+    assert.match(s.lastError ?? '', /exit IP check failed: IP echo service did not answer/);
+    assert.equal(exitIpCheckDue(s, settings, t + meter - 1), false);
+    assert.equal(exitIpCheckDue(s, settings, t + meter), true, 'the first retry at the next meter');
+    exitIpProbeFailed(s, at(meter), 'again');
+    assert.equal(exitIpCheckDue(s, settings, t + meter + 2 * meter - 1), false);
+    assert.equal(exitIpCheckDue(s, settings, t + meter + 2 * meter), true, 'then twice the meter interval');
+    for (let i = 0; i < 20; i++) exitIpProbeFailed(s, at(0), 'an echo outage');
+    assert.equal(exitIpCheckDue(s, settings, t + settings.exitIpCheckSeconds * 1000 - 1), false, 'never more seldom than exitIpCheckSeconds');
+    assert.equal(exitIpCheckDue(s, settings, t + settings.exitIpCheckSeconds * 1000), true);
+    exitIpSeen(s, { exitIp: '127.0.1.5', proxied: true }, at(0));
+    assert.equal('exitIpFailures' in s, false, 'an answer clears the failures');
+    assert.equal(exitIpCheckDue(s, settings, t + meter), false, 'and the hourly rhythm is back');
   });
 
   it('an unproxied exit marks the proxy to leave', () => {

@@ -38,6 +38,8 @@ export interface ChipRunState {
   unproxiedProxyId: string | null;
   exitIp: string | null;
   exitIpCheckedAt: string | null;
+  /** Probes failed in a row since the last answer; absent in older runs' state and after an answer. */
+  exitIpFailures?: number;
   lastMeterAt: string;
   lastPeriod: ChipState['lastPeriod'];
   bytesThisMonth: string;
@@ -206,16 +208,32 @@ export function nextMeterAt(s: ChipRunState, settings: ChipWorkflowSettings): nu
   return Date.parse(s.lastMeterAt) + settings.meterIntervalSeconds * 1000;
 }
 
-/** The exit-IP probe costs an action and platform traffic: right after connecting, then at most every `exitIpCheckSeconds`. */
+/**
+ * The exit-IP probe costs an action and platform traffic: right after connecting, then at most every
+ * `exitIpCheckSeconds`. A failed probe (the echo or the database slow for a moment) is tried again at
+ * the next meter, then at doubling intervals up to `exitIpCheckSeconds`: a chip is not left an hour
+ * without a known exit, and an echo outage costs each chip a handful of extra probes, not one per meter.
+ */
 export function exitIpCheckDue(s: ChipRunState, settings: ChipWorkflowSettings, now: number): boolean {
   if (!s.workerQueue || s.connectionPaused) return false;
-  return s.exitIpCheckedAt === null || now - Date.parse(s.exitIpCheckedAt) >= settings.exitIpCheckSeconds * 1000;
+  if (s.exitIpCheckedAt === null) return true;
+  const failures = s.exitIpFailures ?? 0;
+  const waitSeconds = failures > 0 ? Math.min(settings.exitIpCheckSeconds, settings.meterIntervalSeconds * 2 ** (failures - 1)) : settings.exitIpCheckSeconds;
+  return now - Date.parse(s.exitIpCheckedAt) >= waitSeconds * 1000;
+}
+
+/** A probe that got no answer: when it may be tried again is exitIpCheckDue's. */
+export function exitIpProbeFailed(s: ChipRunState, now: string, error: string): void {
+  s.exitIpCheckedAt = now;
+  s.exitIpFailures = (s.exitIpFailures ?? 0) + 1;
+  s.lastError = `exit IP check failed: ${error}`;
 }
 
 /** The probe's answer: an exit equal to the server's own address means the proxy let the chip out unproxied. */
 export function exitIpSeen(s: ChipRunState, seen: { exitIp: string; proxied: boolean }, now: string): void {
   s.exitIp = seen.exitIp;
   s.exitIpCheckedAt = now;
+  delete s.exitIpFailures;
   if (!seen.proxied) {
     s.unproxiedProxyId = s.assignment?.proxyId ?? null;
     s.lastError = `exit IP ${seen.exitIp} is this server's own address: the proxy did not proxy`;

@@ -1,13 +1,13 @@
 // The chip workflow's steps: each does one thing with activities and records the result in state
 // through the pure transitions of state.ts. None throws for an activity failure: a failure is
 // written to `lastError` and the step reports that the loop should try again later.
-import { ActivityFailure, ApplicationFailure, log, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { billingMonthOf } from '../rules/billing-month';
 import { QUOTA_PAUSE_REASON } from '../rules/quota';
 import { alerts, fanOut, meterTick, onChipWorker, placement, records } from './activity-options';
 import { chipSearchAttributes, type ChipLifecycleStatus } from './contract';
 import type { ChipRun } from './run';
-import { alertDelivered, assigned, connectionGone, exitIpCheckDue, exitIpSeen, judged, metered, pauseReason, type ChipStep } from './state';
+import { alertDelivered, assigned, connectionGone, exitIpCheckDue, exitIpProbeFailed, exitIpSeen, judged, metered, pauseReason, type ChipStep } from './state';
 import { describeFailure, type Supervision } from './supervision';
 
 /** What a step asks of the loop: carry on, or wait (for a command or the retry interval) before trying again. */
@@ -135,11 +135,16 @@ export async function checkExitIp(run: ChipRun, supervision: Supervision, force 
     exitIpSeen(s, await onChipWorker(queue).observeChipExitIp({ chipId: run.chipId }), new Date().toISOString());
     if (s.unproxiedProxyId) run.wake = true;
   } catch (err) {
-    s.exitIpCheckedAt = new Date().toISOString();
+    const now = new Date().toISOString();
     if (workerGone(err)) {
+      s.exitIpCheckedAt = now;
       connectionGone(s, describeFailure(err));
       supervision.stop();
-    } else s.lastError = `exit IP check failed: ${describeFailure(err)}`;
+    } else {
+      exitIpProbeFailed(s, now, describeFailure(err));
+      // Runs recorded before failed probes were retried sooner waited the whole interval; their replay must too.
+      if (!patched('exit-ip-retry-after-failure')) delete s.exitIpFailures;
+    }
   }
 }
 
