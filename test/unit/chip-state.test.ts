@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveChipSettings, type ChipWorkflowSettings } from '@chipgate/workflows/chip/contract';
+import { chipIdOfWorkflow, chipWorkflowId, resolveChipSettings, type ChipWorkflowSettings } from '@chipgate/workflows/chip/contract';
 import {
   alertDelivered,
   assigned,
@@ -233,5 +233,12 @@ describe('chip state: snapshot, carried state and settings', () => {
     assert.deepEqual(resolveChipSettings({ meterIntervalSeconds: 2 }), { meterIntervalSeconds: 2, metersPerRun: 100, proxyRetrySeconds: 30, exitIpCheckSeconds: 3600 });
     assert.throws(() => resolveChipSettings({ metersPerRun: 0 }), /settings\.metersPerRun: must be a whole number from 1/);
     assert.throws(() => resolveChipSettings({ meterIntervalSeconds: 1.5 }), /settings\.meterIntervalSeconds/);
+  });
+
+  it('a chip workflow id names its chip, and no other workflow id names one', () => {
+    const chipId = '0b6c29d5-0190-4384-954e-06446707773b';
+    assert.equal(chipIdOfWorkflow(chipWorkflowId(chipId)), chipId);
+    assert.equal(chipIdOfWorkflow('chipgate-quota-month-rollover'), undefined);
+    assert.equal(chipIdOfWorkflow(`topup-${chipId}`), undefined);
   });
 });

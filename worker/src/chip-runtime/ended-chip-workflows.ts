@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { chipWorkflowId } from '@chipgate/workflows/chip/contract';
+import { chipIdOfWorkflow, chipWorkflowId } from '@chipgate/workflows/chip/contract';
 import { workerLog } from '../logger';
 
 /** Visibility is eventually consistent: a run closed just before a check may be listed only at the next. */
@@ -57,8 +57,8 @@ async function chipsWhoseWorkflowClosedSince(temporal: Client, since: Date, held
   const query = `WorkflowType = 'chipWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew' AND CloseTime >= '${since.toISOString()}'`;
   const ended = new Set<string>();
   for await (const workflow of temporal.workflow.list({ query })) {
-    const chipId = workflow.workflowId.slice(chipWorkflowId('').length);
-    if (held.has(chipId)) ended.add(chipId);
+    const chipId = chipIdOfWorkflow(workflow.workflowId);
+    if (chipId !== undefined && held.has(chipId)) ended.add(chipId);
   }
   return [...ended];
 }
