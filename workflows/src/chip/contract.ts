@@ -5,11 +5,12 @@ import type { ChipRunState } from './state';
 /** The chip workflow's id: one workflow per chip, so starting twice is refused by Temporal itself. */
 export const chipWorkflowId = (chipId: string) => `chip-${chipId}`;
 
+const CHIP_WORKFLOW_ID_PREFIX = chipWorkflowId('');
+
 /** The chip a chip workflow id names; undefined for any other workflow's id. */
 export function chipIdOfWorkflow(workflowId: string): string | undefined {
   return workflowId.startsWith(CHIP_WORKFLOW_ID_PREFIX) ? workflowId.slice(CHIP_WORKFLOW_ID_PREFIX.length) : undefined;
 }
-const CHIP_WORKFLOW_ID_PREFIX = chipWorkflowId('');
 
 /**
  * Where the chip's lifecycle stands. CONNECTED means its socket is placed on a worker behind the
