@@ -312,9 +312,12 @@ export class ChipConnections {
       keepAliveIntervalMs: this.deps.waKeepAliveMs,
       reconnectBaseDelayMs: this.deps.reconnectBaseDelayMs,
       ...(phoneNumber ? { pairingPhoneNumber: phoneNumber.replace(/\D/g, '') } : {}),
-      onState: (state, detail) => {
+      // Awaited in order and by the socket's close(): states land as they happened, and a caller that
+      // records its own verdict after closing (the ended-workflow watcher) is not overwritten by a late
+      // 'closed on request'.
+      onState: async (state, detail) => {
         chip.state = state;
-        void recordChipStatus(db, chip.chipId, STATUS_OF[state], {
+        await recordChipStatus(db, chip.chipId, STATUS_OF[state], {
           qrCode: state === 'qr' ? (detail?.qr ?? null) : undefined,
           pairingCode: state === 'qr' ? (detail?.pairingCode ?? null) : state === 'open' ? null : undefined,
           phoneNumber: detail?.phoneNumber,
