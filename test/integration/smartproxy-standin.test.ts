@@ -385,5 +385,19 @@ describe('Smartproxy stand-in', () => {
       assert.equal(missing.statusCode, 404);
       await missing.body.dump();
     });
+
+    it('paces /bytes at ?rate= bytes per second, whole, and names a bad rate', async () => {
+      const origin = new URL(standIn.echoUrl).origin;
+      const startedAt = Date.now();
+      const paced = await request(`${origin}/bytes/300000?rate=1000000`);
+      assert.equal((await paced.body.arrayBuffer()).byteLength, 300_000);
+      // A lower bound only: pacing can make a body slower than the machine, never faster.
+      assert.ok(Date.now() - startedAt >= 290, `300,000 B at 1 MB/s took ${Date.now() - startedAt} ms`);
+      for (const rate of ['0', '-5', 'fast', '1.5']) {
+        const refused = await request(`${origin}/bytes/1000?rate=${rate}`);
+        assert.equal(refused.statusCode, 400, `rate=${rate}`);
+        assert.match(((await refused.body.json()) as { message: string }).message, /rate must be a positive whole number/);
+      }
+    });
   });
 });
