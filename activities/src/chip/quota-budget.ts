@@ -37,6 +37,8 @@ export interface LeaseRequest {
   spentBytes: bigint;
   /** False when the gateway only reports and gives its lease back (the user has no chip left on it). */
   wantMore: boolean;
+  /** How much a fast gateway would like (`wantedLeaseBytes`); it is granted at least a chunk. */
+  wantedBytes?: bigint;
 }
 
 export interface LeaseAnswer {
@@ -52,29 +54,48 @@ export interface LeaseAnswer {
 /**
  * Reports what a gateway spent and leases it more, in one transaction under the user's budget row
  * lock: callers on every worker take turns, so leases never add up to more than the allowance.
+ * Traffic waits on the answer, so it is three statements (lock, read everything, write): at full
+ * speed a slow answer is bytes the provider sends into its buffers while the gateway holds the
+ * user's tunnels.
  */
 export async function leaseQuotaBudget(db: Db, request: LeaseRequest): Promise<LeaseAnswer> {
   if (request.spentBytes < 0n) throw new RangeError(`spentBytes must not be negative, got ${request.spentBytes}`);
-  const { userId, workerId } = request;
+  if (request.wantedBytes !== undefined && request.wantedBytes < 0n) throw new RangeError(`wantedBytes must not be negative, got ${request.wantedBytes}`);
+  const { userId, workerId, month, spentBytes } = request;
+  billingMonthDate(month); // a malformed month is refused by name, before anything is written
   return db.$transaction(async (tx) => {
-    // Read first: it also refuses a malformed month before anything is written.
-    const allowance = await monthAllowance(tx, userId, request.month);
-    await tx.$executeRaw`INSERT INTO user_quota_budgets (user_id, month) VALUES (${userId}::uuid, ${request.month}::date) ON CONFLICT DO NOTHING`;
-    await tx.$queryRaw`SELECT 1 FROM user_quota_budgets WHERE user_id = ${userId}::uuid AND month = ${request.month}::date FOR UPDATE`;
-    const before = await monthCommitment(tx, userId, request.month);
-    await tx.$executeRaw`UPDATE user_quota_budgets SET consumed_bytes = consumed_bytes + ${request.spentBytes}, updated_at = now()
-                          WHERE user_id = ${userId}::uuid AND month = ${request.month}::date`;
-    await tx.$executeRaw`INSERT INTO quota_budget_leases (user_id, month, worker_id, reserved_bytes) VALUES (${userId}::uuid, ${request.month}::date, ${workerId}, 0)
-                          ON CONFLICT (user_id, month, worker_id) DO UPDATE
-                          SET reserved_bytes = GREATEST(quota_budget_leases.reserved_bytes - ${request.spentBytes}, 0), updated_at = now()`;
-    const reported = await monthCommitment(tx, userId, request.month);
-    const granted = request.wantMore ? leaseGrant(allowance, reported) : 0n;
-    if (granted > 0n) {
-      await tx.$executeRaw`UPDATE quota_budget_leases SET reserved_bytes = reserved_bytes + ${granted}
-                            WHERE user_id = ${userId}::uuid AND month = ${request.month}::date AND worker_id = ${workerId}`;
-    } else if (!request.wantMore) {
-      await tx.$executeRaw`DELETE FROM quota_budget_leases WHERE user_id = ${userId}::uuid AND month = ${request.month}::date AND worker_id = ${workerId}`;
-    }
+    // Takes the lock; an unknown user gets no row (and is refused below) instead of a foreign-key error.
+    await tx.$executeRaw`INSERT INTO user_quota_budgets (user_id, month) SELECT id, ${month}::date FROM users WHERE id = ${userId}::uuid
+                          ON CONFLICT (user_id, month) DO UPDATE SET updated_at = now()`;
+    const [row] = await tx.$queryRaw<Array<{ planGb: string | null; credits: bigint; billed: bigint; consumed: bigint; leased: bigint; own: bigint; ownLive: boolean }>>`
+      SELECT (SELECT p.proxy_gb_limit::text FROM users u JOIN plans p ON p.id = u.plan_id WHERE u.id = ${userId}::uuid) AS "planGb",
+             COALESCE((SELECT SUM(bytes) FROM top_up_credits WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS credits,
+             COALESCE((SELECT bytes_total FROM user_proxy_costs WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS billed,
+             COALESCE((SELECT consumed_bytes FROM user_quota_budgets WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS consumed,
+             COALESCE((SELECT SUM(l.reserved_bytes) FROM quota_budget_leases l JOIN chip_workers w ON w.id = l.worker_id AND w.expires_at > now()
+                        WHERE l.user_id = ${userId}::uuid AND l.month = ${month}::date), 0)::bigint AS leased,
+             COALESCE((SELECT reserved_bytes FROM quota_budget_leases WHERE user_id = ${userId}::uuid AND month = ${month}::date AND worker_id = ${workerId}), 0)::bigint AS own,
+             EXISTS (SELECT 1 FROM chip_workers WHERE id = ${workerId} AND expires_at > now()) AS "ownLive",
+             -- Traffic waits on the commit; the ledger is only the ceiling (usage rows are the money), so
+             -- it need not wait for the disk: a database crash forgets at most its last fraction of a second.
+             set_config('synchronous_commit', 'off', true) AS "asynchronousCommit"`;
+    const { planGb, credits, billed, consumed, leased, own, ownLive } = row!;
+    if (planGb === null) throw new NotFoundError(`user ${userId} does not exist`);
+    const allowance = monthlyAllowanceBytes(planGb, [credits]);
+    const ownAfterReport = own > spentBytes ? own - spentBytes : 0n;
+    const before = committedBytes({ billedBytes: billed, consumedBytes: consumed, leasedBytes: leased });
+    const reported = committedBytes({ billedBytes: billed, consumedBytes: consumed + spentBytes, leasedBytes: ownLive ? leased - own + ownAfterReport : leased });
+    const granted = request.wantMore ? leaseGrant(allowance, reported, request.wantedBytes) : 0n;
+    await tx.$executeRaw`
+      WITH consumed AS (
+        UPDATE user_quota_budgets SET consumed_bytes = consumed_bytes + ${spentBytes}::bigint, updated_at = now()
+         WHERE user_id = ${userId}::uuid AND month = ${month}::date
+      ), kept AS (
+        INSERT INTO quota_budget_leases (user_id, month, worker_id, reserved_bytes)
+        SELECT ${userId}::uuid, ${month}::date, ${workerId}::text, ${ownAfterReport + granted}::bigint WHERE ${request.wantMore}::boolean
+        ON CONFLICT (user_id, month, worker_id) DO UPDATE SET reserved_bytes = EXCLUDED.reserved_bytes, updated_at = now()
+      )
+      DELETE FROM quota_budget_leases WHERE NOT ${request.wantMore}::boolean AND user_id = ${userId}::uuid AND month = ${month}::date AND worker_id = ${workerId}`;
     const after = reported + granted;
     return { grantedBytes: granted, allowanceBytes: allowance, committedBytes: after, exhausted: after >= allowance, crossed: thresholdsCrossed(before, after, allowance) };
   }, LEASE_TRANSACTION);
