@@ -11,8 +11,13 @@ const ALLOWANCE = gbToBytes(PLAN_GB);
 const MIB = 1024n * 1024n;
 /** The most a user may move past 100% (issue 9): max(1 MiB, 0.5% of the allowance). */
 const overshootBound = (allowance: bigint) => (allowance / 200n > MIB ? allowance / 200n : MIB);
-// The stand-in's largest body: far more than any allowance here, so only the gateway stops a download.
-const FULL_SPEED = '/bytes/52428800';
+/**
+ * The stand-in's largest body, far more than any allowance here, so only the gateway stops a download;
+ * at the full speed of a residential exit (the issue's 2 MB/s per chip), not at loopback speed (hundreds
+ * of MB/s, which no residential proxy carries, and at which the provider counts megabytes that sat in
+ * its send buffers when the gateway cut: README, "Live budget").
+ */
+const FULL_SPEED = '/bytes/52428800?rate=2000000';
 
 describe('live budget: the gateways hold a user to 100% across chips on two workers, and a raise re-arms the alerts', () => {
   let world: ChipWorld;
@@ -49,6 +54,10 @@ describe('live budget: the gateways hold a user to 100% across chips on two work
     const gatewayBytes = carried(chips);
     console.log(`[figures] allowance ${ALLOWANCE} B; gateways carried ${gatewayBytes} B (past 100%: ${gatewayBytes - ALLOWANCE} B); provider billed ${providerBytes} B (past 100%: ${providerBytes - ALLOWANCE} B); bound ${overshootBound(ALLOWANCE)} B`);
     assert.ok(gatewayBytes - ALLOWANCE <= overshootBound(ALLOWANCE), `the gateways let ${gatewayBytes - ALLOWANCE} bytes through past 100%, more than ${overshootBound(ALLOWANCE)}`);
+    // The provider's count also holds its exit-IP probes and what sat in its buffers at the cut. On this
+    // shared box it is mostly within the bound (README), but one slow lease at the end can take it past;
+    // four times the bound still catches a gateway that lets the provider run on (loopback: 15 MB).
+    assert.ok(providerBytes - ALLOWANCE <= 4n * overshootBound(ALLOWANCE), `the provider counted ${providerBytes - ALLOWANCE} bytes past 100%`);
     await until('100% alert', async () => (await alertsOf('PERCENT_100', ALLOWANCE)) === 1, 60_000);
     console.log(`[figures] 100% alert recorded ${Date.now() - firstCut} ms after the downloads were cut`);
     assert.equal(await alertsOf('PERCENT_80', ALLOWANCE), 1, 'the 80% alert of this allowance, once');
@@ -79,6 +88,7 @@ describe('live budget: the gateways hold a user to 100% across chips on two work
     const raisedGatewayBytes = carried(chips);
     console.log(`[figures] raised allowance ${raised} B; gateways carried ${raisedGatewayBytes} B (past 100%: ${raisedGatewayBytes - raised} B); provider billed ${raisedProviderBytes} B (past 100%: ${raisedProviderBytes - raised} B)`);
     assert.ok(raisedGatewayBytes - raised <= overshootBound(raised), `the gateways let ${raisedGatewayBytes - raised} bytes through past 100% of the raised allowance`);
+    assert.ok(raisedProviderBytes - raised <= 4n * overshootBound(raised), `the provider counted ${raisedProviderBytes - raised} bytes past 100% of the raised allowance`);
     // Settled: no level of either allowance was announced twice.
     await new Promise((r) => setTimeout(r, 3000));
     for (const [threshold, allowance] of [['PERCENT_80', ALLOWANCE], ['PERCENT_100', ALLOWANCE], ['PERCENT_80', raised], ['PERCENT_100', raised]] as const) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { committedBytes, leaseChunkBytes, leaseGrant, thresholdsCrossed } from '@chipgate/workflows/rules/quota-budget';
+import { askAheadBytes, committedBytes, leaseChunkBytes, leaseGrant, thresholdsCrossed, wantedLeaseBytes } from '@chipgate/workflows/rules/quota-budget';
 
 const KIB = 1024n;
 const MIB = 1024n * KIB;
@@ -11,6 +11,16 @@ describe('leaseChunkBytes', () => {
     assert.equal(leaseChunkBytes(1n * MIB), 64n * KIB);
     assert.equal(leaseChunkBytes(5n * 1024n * MIB), MIB);
     assert.equal(leaseChunkBytes(0n), 64n * KIB);
+  });
+});
+
+describe('askAheadBytes', () => {
+  it('keeps in hand what arrived during the last ask and half again, between half the last grant and all of it', () => {
+    assert.equal(askAheadBytes(320n * KIB, 0n), 160n * KIB, 'a trickle asks at half the grant');
+    assert.equal(askAheadBytes(320n * KIB, 120n * KIB), 180n * KIB);
+    assert.equal(askAheadBytes(320n * KIB, 400n * KIB), 320n * KIB, 'faster than a grant per ask: asks as soon as a grant is touched');
+    assert.equal(askAheadBytes(0n, 0n), 0n);
+    assert.throws(() => askAheadBytes(-1n, 0n), /lastGrantBytes must be a non-negative bigint/);
   });
 });
 
@@ -29,6 +39,23 @@ describe('leaseGrant', () => {
     assert.equal(leaseGrant(allowance, allowance - 10n), 10n);
     assert.equal(leaseGrant(allowance, allowance), 0n);
     assert.equal(leaseGrant(allowance, allowance + MIB), 0n, 'a lowered allowance grants nothing');
+  });
+
+  it('grants what a fast gateway wants, between one chunk and two, never past the allowance', () => {
+    const allowance = 20n * MIB;
+    const chunk = leaseChunkBytes(allowance);
+    assert.equal(leaseGrant(allowance, 0n, chunk / 2n), chunk, 'at least a chunk');
+    assert.equal(leaseGrant(allowance, 0n, (chunk * 3n) / 2n), (chunk * 3n) / 2n);
+    assert.equal(leaseGrant(allowance, 0n, chunk * 10n), chunk * 2n, 'at most two');
+    assert.equal(leaseGrant(allowance, allowance - chunk, chunk * 2n), chunk, 'the rest, when less is left');
+    assert.throws(() => leaseGrant(allowance, 0n, -1n), /wantedBytes must be a non-negative bigint/);
+  });
+});
+
+describe('wantedLeaseBytes', () => {
+  it('asks for twice what arrived while the gateway last asked', () => {
+    assert.equal(wantedLeaseBytes(300n * KIB), 600n * KIB);
+    assert.equal(wantedLeaseBytes(0n), 0n, 'a trickle wants nothing beyond the chunk');
   });
 });
 

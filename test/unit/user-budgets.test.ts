@@ -78,6 +78,40 @@ describe('UserBudgets', () => {
     assert.deepEqual(gate.log, ['hold u', 'release u']);
   });
 
+  it('asks ahead by what arrived during its last ask, and for twice that, so a steady download is not held; at the end cuts at the last leased byte', async () => {
+    const answers: Array<(value: { grantedBytes: bigint; exhausted: boolean }) => void> = [];
+    const wanted: Array<bigint | undefined> = [];
+    const lessor: QuotaLessor = {
+      lease: (request) => {
+        wanted.push(request.wantedBytes);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    };
+    const gate = enforcement();
+    const budgets = new UserBudgets(lessor, gate);
+    const admitted = budgets.admit('u', 'c');
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
+    assert.equal(await admitted, true);
+    budgets.charge('u', 'c', 51n);
+    assert.equal(answers.length, 1, 'first ask at half the grant');
+    budgets.charge('u', 'c', 40n);
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
+    await new Promise((r) => setImmediate(r));
+    budgets.charge('u', 'c', 30n);
+    assert.equal(answers.length, 0, '79 left: not below the 40 that arrived while asking, and half again');
+    budgets.charge('u', 'c', 20n);
+    assert.equal(answers.length, 1, '59 left, below 60: the next lease is asked for');
+    assert.deepEqual(wanted, [0n, 0n, 80n], 'wanting twice the 40 that arrived during the last ask');
+    budgets.charge('u', 'c', 40n);
+    answers.shift()!({ grantedBytes: 0n, exhausted: true });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(gate.log, [], 'told "nothing left" while it still had bytes: never held');
+    budgets.charge('u', 'c', 10n);
+    assert.equal(answers.length, 0, 'not asked again after "nothing left": the tunnels would be held instead of cut');
+    budgets.charge('u', 'c', 9n);
+    assert.deepEqual(gate.log, ['cut u'], 'cut at the last leased byte');
+  });
+
   it('asks again, still holding, when more arrived while asking than the grant covers', async () => {
     const answers: Array<(value: { grantedBytes: bigint; exhausted: boolean }) => void> = [];
     const lessor: QuotaLessor = { lease: () => new Promise((resolve) => answers.push(resolve)) };

@@ -1,8 +1,9 @@
 import { billingMonthOf } from '@chipgate/workflows/rules/billing-month';
+import { askAheadBytes, wantedLeaseBytes } from '@chipgate/workflows/rules/quota-budget';
 
 /** Where a gateway leases its users' bytes from: the budget shared by every worker (PostgreSQL). */
 export interface QuotaLessor {
-  lease(request: { userId: string; chipId: string; month: string; spentBytes: bigint; wantMore: boolean }): Promise<{ grantedBytes: bigint; exhausted: boolean }>;
+  lease(request: { userId: string; chipId: string; month: string; spentBytes: bigint; wantMore: boolean; wantedBytes?: bigint }): Promise<{ grantedBytes: bigint; exhausted: boolean }>;
 }
 
 /** What the gateway does to a user's live connections when the budget says so. */
@@ -25,8 +26,12 @@ interface UserBudget {
   unreported: bigint;
   /** The last answer left nothing to lease after it: once `left` is spent, the user is cut. */
   final: boolean;
-  /** Size of the last grant: the next lease is asked for when half of it is left. */
+  /** Size of the last grant. */
   lastGrant: bigint;
+  /** The next lease is asked for once less than this is left (`askAheadBytes`). */
+  askAhead: bigint;
+  /** Moved while the current (or last) ask was under way. */
+  arrivedDuringAsk: bigint;
   asking: Promise<void> | null;
   refusedAt: number;
   held: boolean;
@@ -72,6 +77,7 @@ export class UserBudgets {
     const budget = this.budgetOf(userId, chipId);
     budget.left -= bytes;
     budget.unreported += bytes;
+    if (budget.asking) budget.arrivedDuringAsk += bytes;
     if (budget.left <= 0n && budget.final && !budget.asking) {
       this.refuse(budget);
       return;
@@ -80,7 +86,9 @@ export class UserBudgets {
       budget.held = true;
       this.enforcement.hold(userId);
     }
-    if (!budget.asking && budget.left * 2n < budget.lastGrant) void this.ask(budget);
+    // Once told nothing is left, asking again would only hold the tunnels at the end instead of cutting
+    // them at the last leased byte; a raise is heard through reconsider().
+    if (!budget.asking && !budget.final && budget.left < budget.askAhead) void this.ask(budget);
   }
 
   /**
@@ -124,7 +132,7 @@ export class UserBudgets {
     }
     // A new month is a new allowance: last month's lease is settled and this month's asked for afresh.
     if (existing) void this.settleBudget(existing);
-    const budget: UserBudget = { userId, month, chipId, left: 0n, unreported: 0n, final: false, lastGrant: 0n, asking: null, refusedAt: -Infinity, held: false };
+    const budget: UserBudget = { userId, month, chipId, left: 0n, unreported: 0n, final: false, lastGrant: 0n, askAhead: 0n, arrivedDuringAsk: 0n, asking: null, refusedAt: -Infinity, held: false };
     this.budgets.set(userId, budget);
     return budget;
   }
@@ -132,15 +140,18 @@ export class UserBudgets {
   private ask(budget: UserBudget): Promise<void> {
     const spentBytes = budget.unreported;
     budget.unreported = 0n;
+    const wantedBytes = wantedLeaseBytes(budget.arrivedDuringAsk);
+    budget.arrivedDuringAsk = 0n;
     let granted = 0n;
     budget.asking = this.lessor
-      .lease({ userId: budget.userId, chipId: budget.chipId, month: budget.month, spentBytes, wantMore: true })
+      .lease({ userId: budget.userId, chipId: budget.chipId, month: budget.month, spentBytes, wantMore: true, wantedBytes })
       .then(
         ({ grantedBytes, exhausted }) => {
           granted = grantedBytes;
           budget.left += grantedBytes;
           budget.final = exhausted;
           if (grantedBytes > 0n) budget.lastGrant = grantedBytes;
+          budget.askAhead = askAheadBytes(budget.lastGrant, budget.arrivedDuringAsk);
         },
         (err: unknown) => {
           // Unreported again, so the next ask reports it; meanwhile the user moves nothing unleased.

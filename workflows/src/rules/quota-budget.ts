@@ -18,6 +18,21 @@ export function leaseChunkBytes(allowanceBytes: bigint): bigint {
 }
 
 /**
+ * How much of its lease a gateway keeps in hand when it asks for the next: what arrived while it last
+ * asked, and half as much again, so the answer comes before the lease is spent and the user's tunnels
+ * need not wait (and, at the end, the gateway learns "nothing left" while it still has bytes to spend,
+ * so it cuts at the last leased byte instead of after an ask, while the provider kept sending). At
+ * least half the last grant, at most all of it: a lease is asked for as soon as a grant starts to be spent.
+ */
+export function askAheadBytes(lastGrantBytes: bigint, arrivedDuringLastAsk: bigint): bigint {
+  assertBytes(lastGrantBytes, 'lastGrantBytes');
+  assertBytes(arrivedDuringLastAsk, 'arrivedDuringLastAsk');
+  const wanted = arrivedDuringLastAsk + arrivedDuringLastAsk / 2n;
+  const half = lastGrantBytes / 2n;
+  return wanted < half ? half : wanted > lastGrantBytes ? lastGrantBytes : wanted;
+}
+
+/**
  * Bytes of the allowance spoken for: what gateways reported moving plus what they hold in leases,
  * or what the meter billed if that is more (a worker that died before reporting its last lease).
  */
@@ -29,12 +44,32 @@ export function committedBytes({ billedBytes, consumedBytes, leasedBytes }: { bi
   return live > billedBytes ? live : billedBytes;
 }
 
-/** What a gateway may be granted now: a chunk, or whatever is left of the allowance if that is less. */
-export function leaseGrant(allowanceBytes: bigint, committed: bigint): bigint {
+/**
+ * The most one lease may be, in chunks. Leased bytes count as used (the 100% alert and pause come when
+ * the last lease is granted), so a larger lease would pause a fast user earlier, by what it leaves unspent.
+ */
+const MAX_LEASE_CHUNKS = 2n;
+
+/**
+ * What a gateway may be granted now: what it wants (at least a chunk, at most two), or whatever is
+ * left of the allowance if that is less.
+ */
+export function leaseGrant(allowanceBytes: bigint, committed: bigint, wantedBytes = 0n): bigint {
   assertBytes(committed, 'committed');
+  assertBytes(wantedBytes, 'wantedBytes');
   const left = allowanceBytes - committed;
   const chunk = leaseChunkBytes(allowanceBytes);
-  return left <= 0n ? 0n : left < chunk ? left : chunk;
+  const size = wantedBytes < chunk ? chunk : wantedBytes > chunk * MAX_LEASE_CHUNKS ? chunk * MAX_LEASE_CHUNKS : wantedBytes;
+  return left <= 0n ? 0n : left < size ? left : size;
+}
+
+/**
+ * What a gateway asks for: what arrived while it last asked, twice over, so that it can ask again
+ * ahead (`askAheadBytes`) with a full ask's worth still in hand; the lessor grants at least a chunk.
+ */
+export function wantedLeaseBytes(arrivedDuringLastAsk: bigint): bigint {
+  assertBytes(arrivedDuringLastAsk, 'arrivedDuringLastAsk');
+  return arrivedDuringLastAsk * 2n;
 }
 
 /** The thresholds a change of committed bytes crossed, under one allowance: announced once, by whoever moved it. */
