@@ -31,6 +31,21 @@ function budgetsOver(allowance: bigint, retryMs: number, clock: { now: number })
   return { state, gate, budgets: new UserBudgets(lessor, gate, { retryMs, now: () => clock.now }) };
 }
 
+type LeaseAnswer = { grantedBytes: bigint; exhausted: boolean };
+
+/** A lessor whose answers the test gives by hand, in order; it also keeps what each ask wanted. */
+function answeredByHand() {
+  const answers: Array<(value: LeaseAnswer) => void> = [];
+  const wanted: Array<bigint | undefined> = [];
+  const lessor: QuotaLessor = {
+    lease: (request) => {
+      wanted.push(request.wantedBytes);
+      return new Promise((resolve) => answers.push(resolve));
+    },
+  };
+  return { answers, wanted, lessor };
+}
+
 describe('UserBudgets', () => {
   it('admits a user with budget, cuts it once its last lease is spent, and refuses until asked again after the retry interval', async () => {
     const clock = { now: Date.parse('2026-12-02T10:00:00Z') };
@@ -63,30 +78,22 @@ describe('UserBudgets', () => {
   });
 
   it('holds the user’s tunnels while a lease is asked for with the current one spent, and releases them when granted', async () => {
-    let answer!: (value: { grantedBytes: bigint; exhausted: boolean }) => void;
-    const lessor: QuotaLessor = { lease: () => new Promise((resolve) => (answer = resolve)) };
+    const { answers, lessor } = answeredByHand();
     const gate = enforcement();
     const budgets = new UserBudgets(lessor, gate);
     const admitted = budgets.admit('u', 'c');
-    answer({ grantedBytes: 100n, exhausted: false });
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
     assert.equal(await admitted, true);
     budgets.charge('u', 'c', 60n);
     budgets.charge('u', 'c', 60n);
     assert.deepEqual(gate.log, ['hold u']);
-    answer({ grantedBytes: 100n, exhausted: false });
+    answers.shift()!({ grantedBytes: 100n, exhausted: false });
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(gate.log, ['hold u', 'release u']);
   });
 
   it('asks ahead by what arrived during its last ask, and for twice that, so a steady download is not held; at the end cuts at the last leased byte', async () => {
-    const answers: Array<(value: { grantedBytes: bigint; exhausted: boolean }) => void> = [];
-    const wanted: Array<bigint | undefined> = [];
-    const lessor: QuotaLessor = {
-      lease: (request) => {
-        wanted.push(request.wantedBytes);
-        return new Promise((resolve) => answers.push(resolve));
-      },
-    };
+    const { answers, wanted, lessor } = answeredByHand();
     const gate = enforcement();
     const budgets = new UserBudgets(lessor, gate);
     const admitted = budgets.admit('u', 'c');
@@ -113,8 +120,7 @@ describe('UserBudgets', () => {
   });
 
   it('asks again, still holding, when more arrived while asking than the grant covers', async () => {
-    const answers: Array<(value: { grantedBytes: bigint; exhausted: boolean }) => void> = [];
-    const lessor: QuotaLessor = { lease: () => new Promise((resolve) => answers.push(resolve)) };
+    const { answers, lessor } = answeredByHand();
     const gate = enforcement();
     const budgets = new UserBudgets(lessor, gate);
     const admitted = budgets.admit('u', 'c');

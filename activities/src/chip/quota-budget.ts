@@ -17,15 +17,21 @@ export async function monthAllowance(db: Db | Tx, userId: string, month: string)
 }
 
 /**
+ * The parts of the month's commitment (`committedBytes`): billed, reported by gateways, and leased to
+ * workers whose lease is live. One fragment, read by the standing and under the lease's lock alike.
+ */
+const commitmentColumns = (userId: string, month: string) => Prisma.sql`
+  COALESCE((SELECT bytes_total FROM user_proxy_costs WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS billed,
+  COALESCE((SELECT consumed_bytes FROM user_quota_budgets WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS consumed,
+  COALESCE((SELECT SUM(l.reserved_bytes) FROM quota_budget_leases l JOIN chip_workers w ON w.id = l.worker_id AND w.expires_at > now()
+             WHERE l.user_id = ${userId}::uuid AND l.month = ${month}::date), 0)::bigint AS leased`;
+
+/**
  * Bytes of the month spoken for: billed, or reported by gateways plus the leases live workers hold.
  * The roll-up is written in the same transaction as each usage row, so it equals their sum.
  */
 export async function monthCommitment(db: Db | Tx, userId: string, month: string): Promise<bigint> {
-  const [row] = await db.$queryRaw<Array<{ billed: bigint; consumed: bigint; leased: bigint }>>`
-    SELECT COALESCE((SELECT bytes_total FROM user_proxy_costs WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS billed,
-           COALESCE((SELECT consumed_bytes FROM user_quota_budgets WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS consumed,
-           COALESCE((SELECT SUM(l.reserved_bytes) FROM quota_budget_leases l JOIN chip_workers w ON w.id = l.worker_id AND w.expires_at > now()
-                      WHERE l.user_id = ${userId}::uuid AND l.month = ${month}::date), 0)::bigint AS leased`;
+  const [row] = await db.$queryRaw<Array<{ billed: bigint; consumed: bigint; leased: bigint }>>`SELECT ${commitmentColumns(userId, month)}`;
   return committedBytes({ billedBytes: row!.billed, consumedBytes: row!.consumed, leasedBytes: row!.leased });
 }
 
@@ -70,10 +76,7 @@ export async function leaseQuotaBudget(db: Db, request: LeaseRequest): Promise<L
     const [row] = await tx.$queryRaw<Array<{ planGb: string | null; credits: bigint; billed: bigint; consumed: bigint; leased: bigint; own: bigint; ownLive: boolean }>>`
       SELECT (SELECT p.proxy_gb_limit::text FROM users u JOIN plans p ON p.id = u.plan_id WHERE u.id = ${userId}::uuid) AS "planGb",
              COALESCE((SELECT SUM(bytes) FROM top_up_credits WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS credits,
-             COALESCE((SELECT bytes_total FROM user_proxy_costs WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS billed,
-             COALESCE((SELECT consumed_bytes FROM user_quota_budgets WHERE user_id = ${userId}::uuid AND month = ${month}::date), 0)::bigint AS consumed,
-             COALESCE((SELECT SUM(l.reserved_bytes) FROM quota_budget_leases l JOIN chip_workers w ON w.id = l.worker_id AND w.expires_at > now()
-                        WHERE l.user_id = ${userId}::uuid AND l.month = ${month}::date), 0)::bigint AS leased,
+             ${commitmentColumns(userId, month)},
              COALESCE((SELECT reserved_bytes FROM quota_budget_leases WHERE user_id = ${userId}::uuid AND month = ${month}::date AND worker_id = ${workerId}), 0)::bigint AS own,
              EXISTS (SELECT 1 FROM chip_workers WHERE id = ${workerId} AND expires_at > now()) AS "ownLive",
              -- Traffic waits on the commit; the ledger is only the ceiling (usage rows are the money), so

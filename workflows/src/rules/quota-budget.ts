@@ -13,8 +13,7 @@ const MAX_LEASE = 1024n * KIB;
  */
 export function leaseChunkBytes(allowanceBytes: bigint): bigint {
   assertBytes(allowanceBytes, 'allowanceBytes');
-  const share = allowanceBytes / 64n;
-  return share < MIN_LEASE ? MIN_LEASE : share > MAX_LEASE ? MAX_LEASE : share;
+  return clamp(allowanceBytes / 64n, MIN_LEASE, MAX_LEASE);
 }
 
 /**
@@ -27,9 +26,7 @@ export function leaseChunkBytes(allowanceBytes: bigint): bigint {
 export function askAheadBytes(lastGrantBytes: bigint, arrivedDuringLastAsk: bigint): bigint {
   assertBytes(lastGrantBytes, 'lastGrantBytes');
   assertBytes(arrivedDuringLastAsk, 'arrivedDuringLastAsk');
-  const wanted = arrivedDuringLastAsk + arrivedDuringLastAsk / 2n;
-  const half = lastGrantBytes / 2n;
-  return wanted < half ? half : wanted > lastGrantBytes ? lastGrantBytes : wanted;
+  return clamp(arrivedDuringLastAsk + arrivedDuringLastAsk / 2n, lastGrantBytes / 2n, lastGrantBytes);
 }
 
 /**
@@ -59,7 +56,7 @@ export function leaseGrant(allowanceBytes: bigint, committed: bigint, wantedByte
   assertBytes(wantedBytes, 'wantedBytes');
   const left = allowanceBytes - committed;
   const chunk = leaseChunkBytes(allowanceBytes);
-  const size = wantedBytes < chunk ? chunk : wantedBytes > chunk * MAX_LEASE_CHUNKS ? chunk * MAX_LEASE_CHUNKS : wantedBytes;
+  const size = clamp(wantedBytes, chunk, chunk * MAX_LEASE_CHUNKS);
   return left <= 0n ? 0n : left < size ? left : size;
 }
 
@@ -76,6 +73,10 @@ export function wantedLeaseBytes(arrivedDuringLastAsk: bigint): bigint {
 export function thresholdsCrossed(before: bigint, after: bigint, allowanceBytes: bigint): QuotaThreshold[] {
   const already = new Set(quotaThresholdsReached(before, allowanceBytes));
   return quotaThresholdsReached(after, allowanceBytes).filter((threshold) => !already.has(threshold));
+}
+
+function clamp(value: bigint, least: bigint, most: bigint): bigint {
+  return value < least ? least : value > most ? most : value;
 }
 
 function assertBytes(value: bigint, field: string): void {
